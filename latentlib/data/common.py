@@ -1,0 +1,68 @@
+"""What every dataset loader shares: the data root, checksums, the split container."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The folder datasets are cached under: ``root``, else ``$LATENTLIB_DATA``,
+    else ``~/.cache/latentlib``."""
+    if root is None:
+        root = os.environ.get("LATENTLIB_DATA") or Path.home() / ".cache" / "latentlib"
+    return Path(root).expanduser()
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha1") -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """No source of a dataset is available; the message says how to get one."""
+
+
+class CorruptDatasetError(OSError):
+    """A downloaded or cached file failed its size or checksum check."""
+
+
+@dataclass
+class LabelledSplit:
+    """Inputs and integer labels of one dataset, already split into train and test.
+
+    ``x_*`` are float32 arrays scaled to [0, 1] (images: N x C x H x W); ``info`` is what
+    a result record stores about where the data came from.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list[str]
+    source: str
+    split: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.info = {
+            "source": self.source,
+            "split": self.split,
+            "n_train": int(len(self.x_train)),
+            "n_test": int(len(self.x_test)),
+            **self.info,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"LabelledSplit(source={self.source!r}, split={self.split!r}, "
+            f"train={self.x_train.shape}, test={self.x_test.shape})"
+        )

@@ -1,0 +1,231 @@
+"""Execute study notebooks with papermill and build the book.
+
+jupytext reads the MyST text notebook (papermill cannot read ``.md``), papermill
+executes it into ``book/executed/NAME.ipynb`` with the profile and overrides injected,
+and the runner then adds a provenance banner (profile, data, commit, device, wall
+time) built from the records the execution wrote. Jupyter Book renders the executed
+chapters without executing anything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+from latentlib.config import StudyConfig, config_for
+from latentlib.provenance import EXECUTION_ENV, git_commit, project_root
+from latentlib.results import RESULTS_ENV, read_records, variant, write_json_atomic
+
+NOTEBOOKS = "notebooks"
+EXECUTED = Path("book") / "executed"
+RESULTS = Path("book") / "results"
+BANNER_TAG = "latentlib-provenance"
+
+
+@dataclass
+class Execution:
+    """What one notebook execution produced."""
+
+    study: str
+    profile: str
+    output: Path
+    wall_seconds: float
+    records: int
+
+
+def require_root(root: str | Path | None = None) -> Path:
+    found = Path(root).resolve() if root else project_root()
+    if found is None or not (found / NOTEBOOKS).is_dir():
+        raise FileNotFoundError(
+            "run this from a latent-space-book checkout (a folder with _toc.yml, latentlib/ "
+            "and notebooks/), or pass root="
+        )
+    return found
+
+
+def study_names(root: str | Path | None = None) -> list[str]:
+    """Names of the study notebooks, in order (``notebooks/NN_name.md``)."""
+    return sorted(path.stem for path in (require_root(root) / NOTEBOOKS).glob("[0-9]*.md"))
+
+
+def find_notebook(name: str, root: str | Path | None = None) -> Path:
+    """The source of study ``name``: a full name (``01_embedding_size``), its number
+    (``01``) or the part after the number (``embedding_size``)."""
+    root = require_root(root)
+    names = study_names(root)
+    matches = [n for n in names if name in (n, n.split("_", 1)[0], n.split("_", 1)[-1])]
+    if len(matches) != 1:
+        raise ValueError(f"study must be one of {', '.join(names)} (or its number), got {name!r}")
+    return root / NOTEBOOKS / f"{matches[0]}.md"
+
+
+def source_digest(path: Path) -> str:
+    """sha256 of a notebook source: the executed chapter stores it to detect staleness."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def validate_parameters(study: str, profile: str, parameters: dict[str, Any]) -> StudyConfig | None:
+    """Build the study's config before anything runs, so bad input fails in seconds."""
+    if study not in StudyConfig.registry:
+        return None
+    return config_for(study, profile, **parameters)
+
+
+def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any] | None = None,
+                 root: str | Path | None = None, output_dir: str | Path | None = None,
+                 results_dir: str | Path | None = None, progress: bool = True) -> Execution:
+    """Execute one study notebook with papermill and stamp its provenance.
+
+    Raises
+    ------
+    ValueError
+        Before executing anything, for an unknown study, profile or parameter.
+    RuntimeError
+        When a cell fails; the partly executed notebook is kept to read the traceback.
+    """
+    import papermill
+
+    root = require_root(root)
+    source = find_notebook(name, root)
+    study = source.stem
+    parameters = dict(parameters or {})
+    config = validate_parameters(study, profile, parameters)
+    output_dir = Path(output_dir) if output_dir else root / EXECUTED
+    results_dir = Path(results_dir) if results_dir else root / RESULTS
+    output = output_dir / f"{study}.ipynb"
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    execution = uuid.uuid4().hex[:12]
+    saved_env = {key: os.environ.get(key) for key in (RESULTS_ENV, EXECUTION_ENV)}
+    os.environ[RESULTS_ENV] = str(results_dir)
+    os.environ[EXECUTION_ENV] = execution
+    start = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            unexecuted = Path(scratch) / f"{study}.ipynb"
+            nbformat.write(notebook, unexecuted)
+            papermill.execute_notebook(
+                str(unexecuted), str(output), parameters={"profile": profile, **parameters},
+                kernel_name="python3", cwd=str(root), progress_bar=progress,
+            )
+    except papermill.PapermillExecutionError as error:
+        raise RuntimeError(f"{study} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                           f"the partly executed notebook is {output}") from None
+    finally:
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    wall = time.perf_counter() - start
+
+    records = [r for r in read_records(study, results_dir)
+               if r.get("environment", {}).get("execution_id") == execution]
+    stamp = {
+        "study": study,
+        "profile": profile,
+        "parameters": parameters,
+        "variant": variant(config) if config else profile,
+        "source": f"{NOTEBOOKS}/{source.name}",
+        "source_sha256": source_digest(source),
+        "commit": git_commit(str(root)),
+        "wall_seconds": round(wall, 1),
+        "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "execution_id": execution,
+        "data": sorted({_describe_data(r["data"]) for r in records}),
+        "device": sorted({r["device"] for r in records}),
+        "records": len(records),
+    }
+    _stamp_notebook(output, stamp)
+    write_json_atomic(results_dir / study / stamp["variant"] / "_execution.json", stamp)
+    return Execution(study=study, profile=profile, output=output, wall_seconds=wall, records=len(records))
+
+
+def _describe_data(data: dict[str, Any]) -> str:
+    return f"{data['source']}: {data['n_train']:,} train / {data['n_test']:,} test ({data['split']})"
+
+
+def _format_seconds(seconds: float) -> str:
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def banner_markdown(stamp: dict[str, Any]) -> str:
+    overrides = " ".join(f"-p {k} {v!r}" for k, v in stamp["parameters"].items())
+    lines = [
+        "```{admonition} Provenance of this chapter",
+        ":class: note",
+        f"- **Profile**: `{stamp['profile']}`"
+        + (f" with overrides `{overrides}`" if overrides else " (no overrides)"),
+        f"- **Data**: {'; '.join(stamp['data']) or 'none recorded'}",
+        f"- **Device**: {'; '.join(stamp['device']) or 'not recorded'}",
+        f"- **Commit**: `{stamp['commit']}`; source `{stamp['source']}`",
+        f"- **Executed**: {stamp['executed']}, wall time {_format_seconds(stamp['wall_seconds'])},"
+        f" {stamp['records']} result records",
+        f"- **Re-run**: `latentlib run {stamp['study']} --profile {stamp['profile']}"
+        + (f" {overrides}`" if overrides else "`"),
+        "```",
+    ]
+    return "\n".join(lines)
+
+
+def _stamp_notebook(path: Path, stamp: dict[str, Any]) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [c for c in notebook.cells if BANNER_TAG not in c.metadata.get("tags", [])]
+    banner = nbformat.v4.new_markdown_cell(banner_markdown(stamp), metadata={"tags": [BANNER_TAG]})
+    # after the title cell, so the chapter keeps its heading as page title
+    position = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
+    notebook.cells.insert(position, banner)
+    notebook.metadata["latentlib"] = stamp
+    nbformat.write(notebook, path)
+
+
+def _run_one(kwargs: dict[str, Any]) -> Execution:
+    return run_notebook(**kwargs)
+
+
+def run_notebooks(names: list[str], *, jobs: int = 1, **kwargs: Any) -> list[Execution]:
+    """Run several studies; ``jobs > 1`` runs them in parallel processes."""
+    root = require_root(kwargs.pop("root", None))
+    studies = [find_notebook(name, root).stem for name in names]
+    for study in studies:  # fail on bad parameters before the first execution starts
+        validate_parameters(study, kwargs.get("profile", "quick"), kwargs.get("parameters") or {})
+    calls = [dict(kwargs, name=study, root=root) for study in studies]
+    if jobs <= 1 or len(calls) == 1:
+        return [_run_one(call) for call in calls]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_run_one, calls))
+
+
+def build_book(root: str | Path | None = None, *, path_output: str | Path | None = None,
+               strict: bool = True) -> Path:
+    """``jupyter-book build --all`` of the committed executed chapters (no execution).
+
+    ``strict`` adds ``-W -n --keep-going``: every warning, broken reference included,
+    fails the build.
+    """
+    root = require_root(root)
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+               "build", "--all", str(root)]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    if path_output:
+        command += ["--path-output", str(path_output)]
+    completed = subprocess.run(command, cwd=root)
+    if completed.returncode != 0:
+        raise RuntimeError(f"the book build failed (exit {completed.returncode}); see the log above")
+    return Path(path_output or root) / "_build" / "html"

@@ -1,0 +1,51 @@
+"""The committed reference build: up to date with its sources, and a book that builds."""
+
+import subprocess
+import sys
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+from latentlib.runner import BANNER_TAG, source_digest, study_names
+
+
+@pytest.mark.parametrize("study", study_names())
+def test_executed_chapter_matches_its_source(study, root):
+    source = root / "notebooks" / f"{study}.md"
+    executed = root / "book" / "executed" / f"{study}.ipynb"
+    fix = f"re-run it: latentlib run {study} --profile quick"
+    assert executed.exists(), f"{executed} is missing; {fix}"
+    notebook = nbformat.read(executed, as_version=4)
+    stamp = notebook.metadata.get("latentlib", {})
+    assert stamp.get("source_sha256") == source_digest(source), f"{executed.name} is stale; {fix}"
+    assert stamp.get("profile") == "quick" and stamp.get("records", 0) > 0
+    # the code that ran is the code of the source (papermill adds its injected cell)
+    ran = [c.source for c in notebook.cells
+           if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    assert ran == [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    assert any(BANNER_TAG in c.metadata.get("tags", []) for c in notebook.cells)
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+
+
+def test_every_study_is_a_chapter(root):
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    chapters = [entry["file"] for entry in toc["chapters"]]
+    for study in study_names():
+        assert f"book/executed/{study}" in chapters
+
+
+@pytest.mark.slow
+def test_book_builds_without_warnings(root, tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", "--all",
+         "-W", "-n", "--keep-going", str(root), "--path-output", str(tmp_path)],
+        cwd=root, capture_output=True, text=True, timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    html = tmp_path / "_build" / "html"
+    chapter = (html / "book" / "executed" / "01_embedding_size.html").read_text()
+    assert "Provenance of this chapter" in chapter
+    assert "colab.research.google.com" in chapter
