@@ -45,10 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--no-run", action="store_true", help="only build from the executed chapters")
     book.add_argument("--path-output", type=Path, help="build folder (default ./_build)")
 
-    data = commands.add_parser("data", help="fetch or check a dataset")
-    data.add_argument("dataset", choices=["mnist"])
+    from latentlib.data import FETCHERS
+
+    data = commands.add_parser("data", help="fetch (or check) a dataset under the data root")
+    data.add_argument("dataset", choices=sorted(FETCHERS))
     data.add_argument("--root", type=Path, help="data root (default $LATENTLIB_DATA or ~/.cache/latentlib)")
-    data.add_argument("--source", default="auto")
 
     commands.add_parser("list", help="list the studies and their parameters")
     return parser
@@ -73,10 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             html = runner.build_book(path_output=args.path_output)
             print(f"book: {html / 'index.html'}")
         elif args.command == "data":
-            from latentlib.data import load_mnist
+            from latentlib.data import FETCHERS
 
-            split = load_mnist(args.source, root=args.root)
-            print(f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test")
+            print(FETCHERS[args.dataset](args.root))
         elif args.command == "list":
             for study in runner.study_names():
                 config = StudyConfig.registry.get(study)

@@ -149,6 +149,8 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
         "data": sorted({_describe_data(r["data"]) for r in records}),
         "device": sorted({r["device"] for r in records}),
         "records": len(records),
+        # a chapter that loaded its fits from the cache ran faster than a fresh execution
+        "cached_fits": sum(bool(r["run"].get("fit_from_cache")) for r in records),
     }
     _stamp_notebook(output, stamp)
     write_json_atomic(results_dir / study / stamp["variant"] / "_execution.json", stamp)
@@ -174,8 +176,10 @@ def banner_markdown(stamp: dict[str, Any]) -> str:
         f"- **Data**: {'; '.join(stamp['data']) or 'none recorded'}",
         f"- **Device**: {'; '.join(stamp['device']) or 'not recorded'}",
         f"- **Commit**: `{stamp['commit']}`; source `{stamp['source']}`",
-        f"- **Executed**: {stamp['executed']}, wall time {_format_seconds(stamp['wall_seconds'])},"
-        f" {stamp['records']} result records",
+        f"- **Executed**: {stamp['executed']}, wall time {_format_seconds(stamp['wall_seconds'])}"
+        + (f" ({stamp['cached_fits']} of {stamp['records']} fits loaded from the fit cache)"
+           if stamp.get("cached_fits") else " (every model trained in this run)")
+        + f", {stamp['records']} result records",
         f"- **Re-run**: `latentlib run {stamp['study']} --profile {stamp['profile']}"
         + (f" {overrides}`" if overrides else "`"),
         "```",

