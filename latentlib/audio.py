@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -26,7 +27,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from latentlib.config import check_positive_float, check_positive_int
-from latentlib.data.common import data_root
 
 # bump when a change to the computation makes old cached features wrong
 FEATURE_FORMAT = 1
@@ -97,7 +97,11 @@ def load_clip(path: str | os.PathLike, config: FeatureConfig, *, fixed_length: b
     try:
         if path.stat().st_size == 0:
             raise ClipError("empty", "the file has no bytes")
-        y, _ = librosa.load(path, sr=config.sample_rate, mono=True, duration=config.duration)
+        with warnings.catch_warnings():
+            # on a file soundfile cannot read librosa warns, then tries audioread: the
+            # outcome is reported as the skip reason instead
+            warnings.simplefilter("ignore")
+            y, _ = librosa.load(path, sr=config.sample_rate, mono=True, duration=config.duration)
     except ClipError:
         raise
     except Exception as error:  # soundfile and audioread raise many types on bad files
@@ -134,6 +138,9 @@ def clip_features(path: str | os.PathLike, config: FeatureConfig) -> tuple[np.nd
 
 def feature_cache_dir() -> Path:
     """``$LATENTLIB_FEATURES``, else ``<data root>/features``."""
+    # imported here: worker processes import this module, and latentlib.data pulls in torch
+    from latentlib.data.common import data_root
+
     return Path(os.environ.get("LATENTLIB_FEATURES") or data_root() / "features").expanduser()
 
 

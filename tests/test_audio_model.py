@@ -1,0 +1,60 @@
+"""Spectrogram autoencoder: pooled embedding, exact reconstruction shape, fit through train."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from latentlib.models import SpectrogramAutoencoder, SpectrogramConfig, build_model
+from latentlib.train import TrainConfig, fit_autoencoder
+
+
+@pytest.mark.parametrize("shape, channels", [((1, 64, 173), (8, 16, 32)), ((1, 32, 173), (8, 16)),
+                                             ((1, 7, 9), (4,)), ((1, 128, 173), (4, 4, 4, 4))])
+def test_reconstruction_has_the_input_shape_and_embedding_is_the_pool(shape, channels):
+    torch.manual_seed(0)
+    model = build_model(SpectrogramConfig(input_shape=shape, channels=channels, embedding_size=12)).eval()
+    assert isinstance(model, SpectrogramAutoencoder)
+    x = torch.rand(3, *shape)
+    with torch.no_grad():
+        reconstruction, z = model(x)
+    assert reconstruction.shape == x.shape
+    assert float(reconstruction.min()) >= 0 and float(reconstruction.max()) <= 1
+    with torch.no_grad():
+        maps = model.feature_maps(x)
+    assert maps.shape[:2] == (3, 12)
+    # the embedding is the global average pool of the bottleneck maps: one value per filter
+    assert z.shape == (3, 12)
+    torch.testing.assert_close(z, maps.mean(dim=(2, 3)))
+    with torch.no_grad():
+        torch.testing.assert_close(model.encode(x), torch.nn.functional.adaptive_avg_pool2d(maps, 1).flatten(1))
+    # each conv block halves the spectrogram (rounding up)
+    expected = [shape[1], shape[2]]
+    for _ in channels:
+        expected = [(s + 1) // 2 for s in expected]
+    assert list(maps.shape[2:]) == expected
+
+
+def test_bad_configs_name_the_parameter():
+    with pytest.raises(ValueError, match="embedding_size"):
+        SpectrogramConfig(embedding_size=0)
+    with pytest.raises(ValueError, match="channels"):
+        SpectrogramConfig(channels=())
+    with pytest.raises(ValueError, match="input_shape"):
+        SpectrogramConfig(input_shape=(1, 4, 173), channels=(8, 8, 8))
+
+
+def test_fit_autoencoder_trains_it_and_the_loss_falls(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.random((24, 1, 16, 20), dtype=np.float32) * 0.2
+    x[:, :, 4:8] += 0.6  # a shared structure the decoder can learn
+    config = SpectrogramConfig(input_shape=(1, 16, 20), channels=(4, 8), embedding_size=6)
+    fit = fit_autoencoder(config, TrainConfig(epochs=15, batch_size=8, learning_rate=1e-2), x,
+                          device="cpu", progress=False)
+    assert fit.history[-1] < 0.5 * fit.history[0]
+    again = fit_autoencoder(config, TrainConfig(epochs=15, batch_size=8, learning_rate=1e-2), x,
+                            device="cpu", progress=False)
+    assert again.from_cache and again.history == fit.history
+    with torch.no_grad():
+        torch.testing.assert_close(again.model.encode(torch.from_numpy(x)), fit.model.encode(torch.from_numpy(x)))

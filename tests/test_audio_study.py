@@ -1,0 +1,97 @@
+"""Study 04 on the UrbanSound8K-layout fixture: fit, embed held-out folds, score, record."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from audio_fixtures import write_urbansound8k
+
+from latentlib.audio_study import (class_overlaps, confusion_table, nearest_neighbours, neighbour_precision,
+                                   neighbour_table, pick_queries, run_audio_study)
+from latentlib.config import AudioStudyConfig
+from latentlib.data.urbansound import load_urbansound8k
+from latentlib.results import load_records
+
+
+@pytest.fixture
+def clips(tmp_path, monkeypatch):
+    monkeypatch.setenv("LATENTLIB_FEATURES", str(tmp_path / "features"))
+    write_urbansound8k(tmp_path / "us8k", folds=3, per_cell=2)
+    return load_urbansound8k(tmp_path / "us8k")
+
+
+def small_config(**overrides):
+    values = dict(test_groups=("fold2", "fold3"), n_mels=16, channels=(4, 8), embedding_size=4, epochs=2,
+                  batch_size=4, n_jobs=1, device="cpu")
+    values.update(overrides)
+    return AudioStudyConfig.from_profile("quick", **values)
+
+
+def test_study_scores_held_out_folds_and_records_skips(clips, tmp_path):
+    study = run_audio_study(small_config(), clips, progress=False)
+    assert set(study.groups_test) == {"fold2", "fold3"}
+    assert set(study.clips.groups[study.train_idx]) == {"fold1"}
+    assert study.z_test.shape == (12, 4)
+    assert list(study.per_group.index) == ["fold2", "fold3"]
+    assert study.per_group["clips"].tolist() == [6, 6]
+    assert {"silhouette", "acc", "nmi", "ari", "n_clusters_found"} <= set(study.metrics)
+    assert study.confusion().to_numpy().sum() == 12
+    records = load_records("04_audio_urbansound")
+    assert len(records) == 2
+    ae = records[records["run.model"] == "spectrogram_ae"].iloc[0]
+    assert ae["data.clips_skipped"] == 3 and ae["data.listed_but_missing"] == 1
+    assert ae["data.skipped_unreadable"] == ae["data.skipped_empty"] == ae["data.skipped_silent"] == 1
+    assert ae["data.n_train"] == 6 - 0 and ae["data.n_test"] == 12
+    # records name clips by fold and file, never by a machine path
+    text = json.dumps(study.records[0])
+    assert str(tmp_path) not in text and "fold1/900-1-0-0.wav" in text
+    # a second run reads features and fit from the caches and gives the same scores
+    again = run_audio_study(small_config(), clips, progress=False, write=False)
+    assert again.fit.from_cache and again.features.n_cached == len(clips)
+    assert again.metrics == pytest.approx(study.metrics, nan_ok=True)
+
+
+def test_a_bad_split_fails_before_any_feature_is_computed(clips, tmp_path):
+    with pytest.raises(ValueError, match="test_groups.*fold9"):
+        run_audio_study(small_config(test_groups=("fold9",)), clips, progress=False)
+    assert not (tmp_path / "features").exists()
+
+
+def test_confusion_table_orders_clusters_by_their_matched_class():
+    y_true = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    y_cluster = np.array([5, 5, 3, 3, 3, 1, 1, 5])
+    table = confusion_table(y_true, y_cluster, ["a", "b", "c"])
+    assert list(table.columns) == ["c5", "c3", "c1"]
+    assert table.to_numpy().tolist() == [[2, 1, 0], [0, 2, 0], [1, 0, 2]]
+
+
+def test_class_overlaps_by_hand():
+    # a: half in cluster 0, half in 1; b: all in 1; c: all in 2
+    y_true = np.array([0, 0, 1, 1, 2, 2])
+    y_cluster = np.array([0, 1, 1, 1, 2, 2])
+    table = class_overlaps(y_true, y_cluster, ["a", "b", "c"])
+    pairs = {(r.class_a, r.class_b): r.overlap for r in table.itertuples()}
+    assert pairs == {("a", "b"): 0.5, ("a", "c"): 0.0, ("b", "c"): 0.0}
+    assert (table.iloc[0]["class_a"], table.iloc[0]["class_b"]) == ("a", "b")
+
+
+def test_neighbours_and_neighbour_precision_by_hand():
+    z = np.array([[0.0], [0.1], [0.3], [5.0], [5.2]])
+    y = np.array([0, 0, 1, 1, 1])
+    indices, distances = nearest_neighbours(z, 0, k=2)
+    assert indices.tolist() == [1, 2] and np.allclose(distances, [0.1, 0.3])
+    # 1-NN: 0->1 ok, 1->0 ok, 2->1 wrong, 3->4 ok, 4->3 ok
+    assert neighbour_precision(z, y, k=1) == pytest.approx(0.8)
+
+
+def test_queries_and_neighbour_table(clips):
+    study = run_audio_study(small_config(), clips, progress=False, write=False)
+    queries = pick_queries(study, n=2)
+    assert len(set(queries)) == 2
+    table = neighbour_table(study, queries[0], k=3)
+    assert isinstance(table, pd.DataFrame) and len(table) == 4
+    assert table["role"].tolist()[0] == "query" and table["distance"].is_monotonic_increasing
+    assert all("/" in name and not name.startswith("/") for name in table["clip"])
