@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import html
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -114,6 +115,17 @@ class StudyConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def _repr_html_(self) -> str:
+        """A parameter table in notebooks; values set away from the profile are bold."""
+        changed = self.overrides()
+        rows = "".join(
+            f"<tr><td><code>{name}</code></td><td>{'<b>' if name in changed else ''}{html.escape(repr(value))}"
+            f"{'</b>' if name in changed else ''}</td></tr>"
+            for name, value in self.to_dict().items()
+        )
+        return (f"<table><thead><tr><th>{type(self).__name__}</th><th>value</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
 
     def overrides(self) -> dict[str, Any]:
         """Fields whose value differs from this config's profile."""
@@ -261,3 +273,213 @@ class AudioStudyConfig(StudyConfig):
         if self.n_mels < 2 ** len(self.channels):
             _fail("n_mels", self.n_mels, f"at least 2 ** len(channels) = {2 ** len(self.channels)} "
                   "(each conv block halves the mel axis)")
+
+
+IMAGE_DATASETS = ("mnist", "fashion_mnist")
+DATA_SOURCES = {"mnist": MNIST_SOURCES, "fashion_mnist": ("auto", "torchvision", "debian")}
+IMAGE_MODELS = ("mlp", "conv")
+TRIPLET_MINERS = ("all", "batch_hard", "semi_hard")
+
+
+@dataclass(frozen=True)
+class ClusterTablesConfig(StudyConfig):
+    """Fields shared by studies 02 and 03 (the paper's Tables I and II).
+
+    Both chapters build their autoencoders from these fields, so the same values give
+    the same fits (same cache keys): chapter 03 loads what chapter 02 trained.
+    """
+
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        # seconds on a CPU: two sizes, two seeds, two epochs, small P x K batches
+        "smoke": dict(n_train=600, n_test=300, embedding_sizes=(4, 8), seeds=(0, 1), epochs=2,
+                      samples_per_class=6),
+        "quick": {},
+        # paper fidelity on a GPU: every image of the split, five seeds, longer training
+        "paper": dict(n_train=None, n_test=None, seeds=(0, 1, 2, 3, 4), epochs=50),
+    }
+
+    # "mnist" (the paper) or "fashion_mnist" (does the finding generalise?)
+    dataset: str = "mnist"
+    data_source: str = "auto"
+    # at most this many images per split (stratified, fixed seed); None keeps them all
+    n_train: int | None = 8000
+    n_test: int | None = 2000
+    device: str = "auto"
+    model: str = "mlp"
+    embedding_sizes: tuple[int, ...] = (4, 8, 16, 32)
+    hidden_sizes: tuple[int, ...] = (512, 256)  # model = "mlp"
+    conv_channels: tuple[int, ...] = (16, 32)  # model = "conv"
+    seeds: tuple[int, ...] = (0, 1, 2)
+    # 20 epochs keep 24 fits within a few CPU minutes; the MSE curve has flattened by then
+    epochs: int = 20
+    batch_size: int = 256  # MSE-only runs; triplet runs use P x K batches
+    learning_rate: float = 1e-3
+    # objective MSE + triplet_weight * triplet(margin, miner) on P x K class-balanced batches
+    triplet_weight: float = 1.0
+    margin: float = 1.0
+    miner: str = "all"
+    normalize_embeddings: bool = False
+    classes_per_batch: int = 10
+    samples_per_class: int = 25
+    n_clusters: int = 10
+    knn_neighbors: int = 5
+    # silhouette is O(n^2): score a fixed random subset past this many points
+    silhouette_sample: int = 10000
+
+    def validate(self) -> None:
+        check_choice("dataset", self.dataset, IMAGE_DATASETS)
+        check_choice("data_source", self.data_source, DATA_SOURCES[self.dataset])
+        check_optional_positive_int("n_train", self.n_train)
+        check_optional_positive_int("n_test", self.n_test)
+        check_choice("device", self.device, DEVICES)
+        check_choice("model", self.model, IMAGE_MODELS)
+        check_int_tuple("embedding_sizes", self.embedding_sizes)
+        check_int_tuple("hidden_sizes", self.hidden_sizes, allow_empty=True)
+        check_int_tuple("conv_channels", self.conv_channels)
+        if len(self.conv_channels) != 2:
+            _fail("conv_channels", self.conv_channels, "two ints (channels of the two conv layers)")
+        check_int_tuple("seeds", self.seeds, minimum=0)
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_float("learning_rate", self.learning_rate)
+        check_choice("miner", self.miner, TRIPLET_MINERS)
+        self.triplet_config()  # margin, lambda, P and K: named errors from TripletConfig
+        check_positive_int("n_clusters", self.n_clusters)
+        if self.n_clusters < 2:
+            _fail("n_clusters", self.n_clusters, "an int >= 2 (silhouette needs two clusters)")
+        check_positive_int("knn_neighbors", self.knn_neighbors)
+        check_positive_int("silhouette_sample", self.silhouette_sample)
+
+    def triplet_config(self) -> "Any":
+        """The :class:`latentlib.losses.TripletConfig` of the triplet runs."""
+        from latentlib.losses import TripletConfig
+
+        return TripletConfig(weight=self.triplet_weight, margin=self.margin, miner=self.miner,
+                             normalize_embeddings=self.normalize_embeddings,
+                             classes_per_batch=self.classes_per_batch,
+                             samples_per_class=self.samples_per_class)
+
+
+@dataclass(frozen=True)
+class TripletVsMseConfig(ClusterTablesConfig):
+    """Study 02 (paper IV-B2, Table I): MSE vs MSE + triplet, per embedding size and seed."""
+
+    study: ClassVar[str] = "02_triplet_vs_mse"
+
+
+@dataclass(frozen=True)
+class PcaVsAutoencoderConfig(ClusterTablesConfig):
+    """Study 03 (paper IV-B3, Table II): PCA vs the autoencoder latent at the same sizes,
+    plus the unsupervised N2D recipe (autoencoder -> UMAP -> GMM / K-Means)."""
+
+    study: ClassVar[str] = "03_pca_vs_autoencoder"
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        **ClusterTablesConfig.profiles,
+        # the smoke grid has sizes 4 and 8 only
+        "smoke": dict(ClusterTablesConfig.profiles["smoke"], n2d_sizes=(8,)),
+    }
+
+    # N2D: UMAP of the MSE autoencoder's test embeddings at these sizes; () skips it
+    n2d_sizes: tuple[int, ...] = (8, 32)
+    # N2D's own settings: 10 neighbours (20 lost ~14 points of ACC), min_dist 0
+    umap_neighbors: int = 10
+    umap_min_dist: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        check_int_tuple("n2d_sizes", self.n2d_sizes, allow_empty=True)
+        missing = [size for size in self.n2d_sizes if size not in self.embedding_sizes]
+        if missing:
+            _fail("n2d_sizes", self.n2d_sizes, f"a subset of embedding_sizes {self.embedding_sizes}")
+        check_positive_int("umap_neighbors", self.umap_neighbors)
+        if self.umap_neighbors < 2:
+            _fail("umap_neighbors", self.umap_neighbors, "an int >= 2")
+        if isinstance(self.umap_min_dist, bool) or not isinstance(self.umap_min_dist, (int, float)) \
+                or not 0 <= self.umap_min_dist <= 1:
+            _fail("umap_min_dist", self.umap_min_dist, "a number in [0, 1]")
+
+
+TEXT_SOURCES = ("auto", "yelp", "rotten_tomatoes")
+
+
+def _check_probability(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        _fail(name, value, "a probability in [0, 1)")
+
+
+@dataclass(frozen=True)
+class TextDAAEConfig(StudyConfig):
+    """Study 05 (paper III-C, IV-C): LSTM denoising adversarial AE vs plain AE on sentences.
+
+    The recipe of Shen et al. 2020 is the ``paper`` profile; ``quick`` scales the network
+    down so that two models train on a 2-core CPU in minutes.
+    """
+
+    study: ClassVar[str] = "05_text_yelp_daae"
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        # seconds on a CPU: a few hundred sentences, two epochs; nothing is learned
+        "smoke": dict(n_train=300, n_test=200, vocab_size=300, embedding_dim=16, hidden_size=32,
+                      latent_size=32, discriminator_hidden=32, epochs=2, n_examples=4),
+        "quick": {},
+        # the recipe (Shen et al. 2020): full Yelp, 10k words, 512/1024/128, batch 256, 50 epochs;
+        # more threads pay off with matrices this size
+        "paper": dict(vocab_size=10000, embedding_dim=512, hidden_size=1024, latent_size=128,
+                      discriminator_hidden=512, dropout=0.5, epochs=50, batch_size=256,
+                      learning_rate=5e-4, threads=None),
+    }
+
+    data_source: str = "auto"
+    max_words: int = 16
+    n_train: int | None = None
+    n_test: int | None = None
+    device: str = "auto"
+    # one thread: small LSTMs gain little from a second one and lose much on a busy CPU
+    threads: int | None = 1
+    vocab_size: int = 2000
+    embedding_dim: int = 64
+    hidden_size: int = 128
+    latent_size: int = 128
+    discriminator_hidden: int = 512
+    dropout: float = 0.1
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    adversarial_weight: float = 10.0
+    word_drop: float = 0.3
+    word_blank: float = 0.0
+    word_substitute: float = 0.0
+    word_shuffle: float = 0.0
+    pca_sizes: tuple[int, ...] = (2, 4, 8, 16, 32)
+    n_clusters: int = 2
+    seed: int = 0
+    silhouette_sample: int = 10000
+    n_examples: int = 8
+
+    def validate(self) -> None:
+        check_choice("data_source", self.data_source, TEXT_SOURCES)
+        check_positive_int("max_words", self.max_words)
+        check_optional_positive_int("n_train", self.n_train)
+        check_optional_positive_int("n_test", self.n_test)
+        check_choice("device", self.device, DEVICES)
+        check_optional_positive_int("threads", self.threads)
+        for name in ("vocab_size", "embedding_dim", "hidden_size", "latent_size", "discriminator_hidden",
+                     "epochs", "batch_size", "silhouette_sample", "n_examples"):
+            check_positive_int(name, getattr(self, name))
+        _check_probability("dropout", self.dropout)
+        check_positive_float("learning_rate", self.learning_rate)
+        if isinstance(self.adversarial_weight, bool) or not isinstance(self.adversarial_weight, (int, float)) \
+                or self.adversarial_weight < 0:
+            _fail("adversarial_weight", self.adversarial_weight, "a number >= 0 (0 turns the adversary off)")
+        for name in ("word_drop", "word_blank", "word_substitute"):
+            _check_probability(name, getattr(self, name))
+        if isinstance(self.word_shuffle, bool) or not isinstance(self.word_shuffle, (int, float)) \
+                or self.word_shuffle < 0:
+            _fail("word_shuffle", self.word_shuffle, "a distance >= 0 (0: no local shuffle)")
+        check_int_tuple("pca_sizes", self.pca_sizes)
+        if max(self.pca_sizes) > self.latent_size:
+            _fail("pca_sizes", self.pca_sizes, f"sizes <= latent_size={self.latent_size} (PCA cannot add dimensions)")
+        check_positive_int("n_clusters", self.n_clusters)
+        if self.n_clusters < 2:
+            _fail("n_clusters", self.n_clusters, "an int >= 2 (silhouette needs two clusters)")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            _fail("seed", self.seed, "an int >= 0")

@@ -191,11 +191,22 @@ def _stamp_notebook(path: Path, stamp: dict[str, Any]) -> None:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = [c for c in notebook.cells if BANNER_TAG not in c.metadata.get("tags", [])]
     banner = nbformat.v4.new_markdown_cell(banner_markdown(stamp), metadata={"tags": [BANNER_TAG]})
-    # after the title cell, so the chapter keeps its heading as page title
+    _split_title(notebook)
+    # right under the title, so the chapter keeps its heading as page title
     position = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
     notebook.cells.insert(position, banner)
     notebook.metadata["latentlib"] = stamp
     nbformat.write(notebook, path)
+
+
+def _split_title(notebook: nbformat.NotebookNode) -> None:
+    """Give a leading ``# Title`` line a cell of its own, so the banner can follow it."""
+    if not notebook.cells or notebook.cells[0].cell_type != "markdown":
+        return
+    title, _, rest = notebook.cells[0].source.partition("\n")
+    if title.startswith("# ") and rest.strip():
+        notebook.cells[0].source = title
+        notebook.cells.insert(1, nbformat.v4.new_markdown_cell(rest.strip("\n")))
 
 
 def _run_one(kwargs: dict[str, Any]) -> Execution:

