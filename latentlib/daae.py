@@ -97,6 +97,8 @@ class TextAutoencoder(nn.Module):
         self.encoder = nn.LSTM(config.embedding_dim, config.hidden_size, batch_first=True, bidirectional=True)
         self.to_latent = nn.Linear(2 * config.hidden_size, config.latent_size)
         self.latent_to_embedding = nn.Linear(config.latent_size, config.embedding_dim)
+        # z enters the decoder twice: as its initial state and added to every input word
+        self.latent_to_state = nn.Linear(config.latent_size, config.hidden_size)
         self.decoder = nn.LSTM(config.embedding_dim, config.hidden_size, batch_first=True)
         self.project = nn.Linear(config.hidden_size, config.vocab_size)
 
@@ -107,18 +109,40 @@ class TextAutoencoder(nn.Module):
         _, (h, _) = self.encoder(packed)
         return self.to_latent(torch.cat([h[-2], h[-1]], dim=1))  # forward and backward final states
 
+    def initial_state(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = torch.tanh(self.latent_to_state(z)).unsqueeze(0)
+        return h, torch.zeros_like(h)
+
+    def decoder_states(self, z: torch.Tensor, decoder_input: torch.Tensor,
+                       state: tuple[torch.Tensor, torch.Tensor] | None = None
+                       ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Decoder outputs (batch x steps x hidden) given z and the previous tokens."""
+        steps = self.drop(self.embed(decoder_input)) + self.latent_to_embedding(z).unsqueeze(1)
+        output, state = self.decoder(steps, state if state is not None else self.initial_state(z))
+        return self.drop(output), state
+
     def decode(self, z: torch.Tensor, decoder_input: torch.Tensor,
                state: tuple[torch.Tensor, torch.Tensor] | None = None
                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """Next-token logits (batch x steps x vocab) given z and the previous tokens."""
-        steps = self.drop(self.embed(decoder_input)) + self.latent_to_embedding(z).unsqueeze(1)
-        output, state = self.decoder(steps, state)
-        return self.project(self.drop(output)), state
+        output, state = self.decoder_states(z, decoder_input, state)
+        return self.project(output), state
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.encode(batch.source, batch.source_lengths)
         logits, _ = self.decode(z, batch.decoder_input)
         return logits, z
+
+    def masked_logits(self, batch: Batch, *, pad: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(logits of the real target tokens only (n_tokens x vocab), those targets, z).
+
+        Projecting only non-padding positions saves the vocabulary-sized matrix product
+        on every pad, a third of the positions of a batch of short sentences.
+        """
+        z = self.encode(batch.source, batch.source_lengths)
+        output, _ = self.decoder_states(z, batch.decoder_input)
+        mask = batch.target != pad
+        return self.project(output[mask]), batch.target[mask], z
 
     @torch.no_grad()
     def greedy(self, z: torch.Tensor, *, max_length: int, bos: int = 1, eos: int = 2) -> torch.Tensor:
@@ -235,8 +259,8 @@ def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConf
         for index in batch_indices(len(ids), train_config.batch_size, generator):
             batch = make_batch([ids[i] for i in index.tolist()], vocab=vocab,
                                noise=train_config.noise, rng=rng).to(device)
-            logits, z = model(batch)
-            rec = reconstruction_loss(logits, batch.target, pad=vocab.pad)
+            logits, target, z = model.masked_logits(batch, pad=vocab.pad)
+            rec = F.cross_entropy(logits, target, reduction="sum") / len(index)
             loss = rec
             if discriminator is not None:
                 loss_d, loss_g = adversarial_losses(discriminator, z)
@@ -248,13 +272,11 @@ def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConf
                 optimizer_d.zero_grad(set_to_none=True)
                 loss_d.backward()  # its graph holds only detached codes and prior samples
                 optimizer_d.step()
-                sums["adv"] += float(loss_g) * len(index)
-                sums["disc"] += float(loss_d) * len(index)
-            mask = batch.target != vocab.pad
-            n_tokens = int(mask.sum())
-            sums["rec"] += float(rec) * len(index)  # summed per sentence; divided by tokens below
-            sums["token_acc"] += float(((logits.argmax(-1) == batch.target) & mask).sum())
-            tokens += n_tokens
+                sums["adv"] += float(loss_g.detach()) * len(index)
+                sums["disc"] += float(loss_d.detach()) * len(index)
+            sums["rec"] += float(rec.detach()) * len(index)  # summed per sentence; per token below
+            sums["token_acc"] += float((logits.argmax(-1) == target).sum())
+            tokens += len(target)
         history["rec"].append(sums["rec"] / tokens)
         history["token_acc"].append(sums["token_acc"] / tokens)
         history["adv"].append(sums["adv"] / len(ids) if discriminator is not None else float("nan"))

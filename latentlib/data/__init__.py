@@ -9,6 +9,7 @@ from latentlib.data.common import (
 )
 from latentlib.data.mnist import load_mnist
 from latentlib.data import drumkits, urbansound
+from latentlib.data import fashion_mnist
 
 # `latentlib data NAME`: each entry makes a dataset available under a data root and
 # returns a one-line description of the source it found (one line per dataset module)
@@ -18,6 +19,7 @@ FETCHERS = {
     "rotten_tomatoes": rotten_tomatoes.fetch,
     "urbansound8k": urbansound.fetch,
     "drumkits": drumkits.fetch,
+    "fashion_mnist": fashion_mnist.fetch,
 }
 
 __all__ = [

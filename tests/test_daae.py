@@ -1,0 +1,152 @@
+"""The LSTM text autoencoders: shapes, losses against plain loops, learning, caching, determinism."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from latentlib.daae import (Discriminator, TextAEConfig, TextAutoencoder, TextTrainConfig, adversarial_losses,
+                            fit_text_autoencoder, reconstruction_loss)
+from latentlib.text import Noise, Vocabulary, make_batch
+from latentlib.text_eval import encode_ids, interpolate, reconstruct_ids, token_accuracy
+
+TINY = ["the food was great .", "the service was slow .", "i would go back .", "great food , slow service .",
+        "never again .", "the staff were friendly and fast .", "cold pizza and warm beer .", "best tacos in town ."]
+
+
+@pytest.fixture
+def tiny():
+    vocab = Vocabulary.build(TINY, max_words=100)
+    return vocab, [vocab.encode(s) for s in TINY]
+
+
+def small_config(vocab, **changes):
+    values = dict(vocab_size=len(vocab), embedding_dim=16, hidden_size=32, latent_size=8,
+                  discriminator_hidden=16, dropout=0.0)
+    return TextAEConfig(**{**values, **changes})
+
+
+def test_encoder_decoder_and_discriminator_shapes(tiny):
+    vocab, ids = tiny
+    config = small_config(vocab)
+    model = TextAutoencoder(config)
+    batch = make_batch(ids, vocab=vocab)
+    z = model.encode(batch.source, batch.source_lengths)
+    assert z.shape == (len(ids), config.latent_size)
+    logits, state = model.decode(z, batch.decoder_input)
+    assert logits.shape == (len(ids), batch.decoder_input.shape[1], len(vocab))
+    assert state[0].shape == (1, len(ids), config.hidden_size)
+    masked, target, _ = model.masked_logits(batch)
+    assert masked.shape == (int(batch.target_lengths.sum()), len(vocab)) and target.shape == masked.shape[:1]
+    assert Discriminator(config.latent_size, 16)(z).shape == (len(ids),)
+    out = model.greedy(z, max_length=7)
+    assert out.shape == (len(ids), 7) and out.dtype == torch.long
+
+
+def test_encoding_ignores_padding(tiny):
+    vocab, ids = tiny
+    model = TextAutoencoder(small_config(vocab)).eval()
+    alone = make_batch([ids[4]], vocab=vocab)
+    together = make_batch(ids, vocab=vocab)  # ids[4] is short: padded here
+    with torch.no_grad():
+        z_alone = model.encode(alone.source, alone.source_lengths)
+        z_together = model.encode(together.source, together.source_lengths)[4:5]
+    torch.testing.assert_close(z_alone, z_together)
+
+
+def test_reconstruction_loss_matches_a_plain_loop(tiny):
+    vocab, ids = tiny
+    model = TextAutoencoder(small_config(vocab)).eval()
+    batch = make_batch(ids, vocab=vocab)
+    with torch.no_grad():
+        logits, _ = model(batch)
+        masked, target, _ = model.masked_logits(batch)
+    loss = reconstruction_loss(logits, batch.target)
+    by_hand = []
+    for row, n in enumerate(batch.target_lengths.tolist()):
+        log_probs = torch.log_softmax(logits[row, :n], dim=-1)
+        by_hand.append(-sum(log_probs[t, batch.target[row, t]] for t in range(n)))
+    assert float(loss) == pytest.approx(float(torch.stack(by_hand).mean()), rel=1e-5)
+    # the training loop's form: only real tokens projected, summed, divided by sentences
+    assert float(F.cross_entropy(masked, target, reduction="sum") / len(ids)) == pytest.approx(float(loss), rel=1e-5)
+
+
+def test_adversarial_losses_match_the_bce_definition():
+    torch.manual_seed(0)
+    disc = Discriminator(4, 8)
+    z = torch.randn(16, 4, requires_grad=True)
+    torch.manual_seed(1)
+    loss_d, loss_g = adversarial_losses(disc, z)
+    torch.manual_seed(1)
+    prior = torch.randn_like(z)
+    expected_d = -torch.log(torch.sigmoid(disc(prior))).mean() - torch.log(1 - torch.sigmoid(disc(z))).mean()
+    expected_g = -torch.log(torch.sigmoid(disc(z))).mean()
+    assert loss_d.item() == pytest.approx(expected_d.item(), rel=1e-5)
+    assert loss_g.item() == pytest.approx(expected_g.item(), rel=1e-5)
+    # the discriminator's loss sends no gradient into the encoder's codes
+    loss_d.backward()
+    assert z.grad is None or float(z.grad.abs().sum()) == 0
+
+
+def test_config_errors_name_the_parameter(tiny):
+    vocab, ids = tiny
+    with pytest.raises(ValueError, match="hidden_size"):
+        TextAEConfig(vocab_size=10, hidden_size=0)
+    with pytest.raises(ValueError, match="adversarial_weight"):
+        TextTrainConfig(adversarial_weight=-1)
+    with pytest.raises(ValueError, match="vocab_size"):
+        fit_text_autoencoder(small_config(vocab, vocab_size=5), TextTrainConfig(epochs=1), ids, vocab=vocab,
+                             use_cache=False, progress=False)
+
+
+@pytest.mark.slow
+def test_daae_loss_decreases_on_a_tiny_corpus(tiny):
+    vocab, ids = tiny
+    fit = fit_text_autoencoder(small_config(vocab), TextTrainConfig(epochs=30, batch_size=4, learning_rate=3e-3),
+                               ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
+    rec = fit.history["rec"]
+    assert rec[-1] < 0.5 * rec[0]
+    assert fit.discriminator is not None
+    assert all(np.isfinite(fit.history["adv"])) and all(np.isfinite(fit.history["disc"]))
+
+
+@pytest.mark.slow
+def test_plain_autoencoder_memorises_a_tiny_corpus(tiny):
+    vocab, ids = tiny
+    fit = fit_text_autoencoder(small_config(vocab), TextTrainConfig(epochs=120, batch_size=4, learning_rate=5e-3,
+                                                                    adversarial_weight=0, noise=Noise()),
+                               ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
+    assert fit.discriminator is None
+    _, outputs = reconstruct_ids(fit.model, ids, vocab=vocab)
+    scores = token_accuracy(ids, outputs, eos=vocab.eos)
+    assert scores["exact"] == 1.0, [vocab.decode(o) for o in outputs]
+    assert [vocab.decode(o) for o in outputs] == TINY
+    path = interpolate(fit.model, ids[0], ids[1], vocab=vocab, steps=5)
+    assert path[0] == (0.0, TINY[0]) and path[-1] == (1.0, TINY[1])
+
+
+def test_token_accuracy_by_hand():
+    # references [5, 6, 7] + eos and [8] + eos; outputs match 3 of 4 and 2 of 2 positions
+    scores = token_accuracy([[5, 6, 7], [8]], [[5, 6, 9], [8]], eos=2)
+    assert scores == {"token_acc": pytest.approx(5 / 6), "exact": 0.5}
+    with pytest.raises(ValueError):
+        token_accuracy([[1]], [])
+
+
+@pytest.mark.slow
+def test_same_seed_same_numbers_and_the_cache_returns_the_fit(tiny):
+    vocab, ids = tiny
+    model, train = small_config(vocab, dropout=0.2), TextTrainConfig(epochs=3, batch_size=4)
+    first = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
+    second = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
+    assert first.history == second.history and not second.from_cache
+    z_first, z_second = (encode_ids(f.model, ids, vocab=vocab) for f in (first, second))
+    np.testing.assert_array_equal(z_first, z_second)
+    cached = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
+    assert cached.from_cache and cached.history == first.history and cached.discriminator is not None
+    np.testing.assert_array_equal(encode_ids(cached.model, ids, vocab=vocab), z_first)
+    other = fit_text_autoencoder(model, dataclasses.replace(train, seed=1), ids, vocab=vocab, device="cpu",
+                                 use_cache=False, progress=False)
+    assert other.history != first.history
