@@ -427,7 +427,7 @@ class TextDAAEConfig(StudyConfig):
         # more threads pay off with matrices this size
         "paper": dict(vocab_size=10000, embedding_dim=512, hidden_size=1024, latent_size=128,
                       discriminator_hidden=512, dropout=0.5, epochs=50, batch_size=256,
-                      learning_rate=5e-4, threads=None),
+                      learning_rate=5e-4, adversarial_weight=10.0, threads=None),
     }
 
     data_source: str = "auto"
@@ -443,10 +443,13 @@ class TextDAAEConfig(StudyConfig):
     latent_size: int = 128
     discriminator_hidden: int = 512
     dropout: float = 0.1
-    epochs: int = 30
+    epochs: int = 12
     batch_size: int = 32
     learning_rate: float = 3e-3
-    adversarial_weight: float = 10.0
+    # the recipe's 10 (``paper``) needs its ~80k steps: with the ~1.7k steps of ``quick`` the
+    # discriminator wins before the codes carry the sentence (measured: greedy token
+    # accuracy 0.16 at weight 10, 0.19 at 1, 0.24 for the plain AE, held-out, 8-12 epochs)
+    adversarial_weight: float = 1.0
     word_drop: float = 0.3
     word_blank: float = 0.0
     word_substitute: float = 0.0

@@ -33,7 +33,7 @@ from latentlib.evaluate import kmeans_labels, score_clusters
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
 from latentlib.text import Noise, Vocabulary
-from latentlib.text_eval import encode_ids, reconstruct_ids, token_accuracy
+from latentlib.text_eval import decode_codes, encode_ids, reconstruct_ids, token_accuracy
 from latentlib.train import resolve_device
 
 MODELS = ("daae", "ae")
@@ -145,6 +145,13 @@ def _reconstruction_rows(name: str, fit: TextFitResult, corpus: Corpus, *, drop:
             _, outputs = reconstruct_ids(fit.model, ids, vocab=corpus.vocab, noise=noise, seed=seed)
             rows.append({"model": name, "split": split, "input": noise_name, "sentences": len(ids),
                          **token_accuracy(ids, outputs, eos=corpus.vocab.eos)})
+        # control: decode each sentence from ANOTHER sentence's code; what the decoder gets
+        # right from its language model alone, without the sentence's own code
+        z = encode_ids(fit.model, ids, vocab=corpus.vocab)
+        other = np.random.default_rng(seed).permutation(len(ids))
+        outputs = decode_codes(fit.model, z[other], vocab=corpus.vocab, max_length=max(map(len, ids)) + 5)
+        rows.append({"model": name, "split": split, "input": "another sentence's code", "sentences": len(ids),
+                     **token_accuracy(ids, outputs, eos=corpus.vocab.eos)})
     return rows
 
 
@@ -200,8 +207,9 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                     run.update(fit_key=fit.key, fit_from_cache=fit.from_cache)
                     extra["history"] = fit.history
                     recon = reconstruction[reconstruction["model"] == name]
-                    scores = {**scores, **{f"{r.split}_{'clean' if r.input == 'clean' else 'noisy'}_token_acc":
-                                           r.token_acc for r in recon.itertuples()}}
+                    short = {"clean": "clean", "another sentence's code": "other_code"}
+                    scores = {**scores, **{f"{r.split}_{short.get(r.input, 'noisy')}_token_acc": r.token_acc
+                                           for r in recon.itertuples()}}
                 timings = {"fit_seconds": fits[name].seconds if name in fits else 0.0,
                            "evaluate_seconds": time.perf_counter() - start}
                 record = make_record(config=cfg, run=run, metrics=scores, timings=timings,
