@@ -162,6 +162,8 @@ class TripletMarginLoss(nn.Module):
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         distances = self.distance(embeddings)
+        if type(self.miner) in (AllTripletsMiner, SemiHardMiner):
+            return self._pairwise_rows(distances, labels)
         a, p, n = self.miner(distances, labels)
         if len(a) == 0:
             self.last_stats = {"triplets": 0, "active": 0.0, "d_ap": float("nan"), "d_an": float("nan")}
@@ -180,6 +182,36 @@ class TripletMarginLoss(nn.Module):
         if not bool(active.any()):
             return losses.sum()  # zero, with a graph
         return losses[active].mean()
+
+    def _pairwise_rows(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Batch-all and semi-hard without index lists: one row of negatives per
+        (anchor, positive) pair, masked. Same triplets and loss as the miner's indices,
+        at a fraction of the cost (no batch^3 index tensors, no scattered gradients)."""
+        positive, negative = _pair_masks(labels)
+        a, p = torch.nonzero(positive, as_tuple=True)
+        d_ap = distances[a, p]
+        d_an = distances.index_select(0, a)  # pairs x batch: the anchor's row
+        keep = negative.index_select(0, a)
+        if isinstance(self.miner, SemiHardMiner):
+            gap = d_an.detach() - d_ap.detach()[:, None]
+            keep = keep & (gap > 0) & (gap <= self.miner.margin)
+        weight = keep.to(distances.dtype)  # one conversion, reused below
+        losses = torch.relu(d_ap[:, None] - d_an + self.margin) * weight
+        per_pair = weight.sum(dim=1)
+        count = int(per_pair.sum())
+        n_active = int((losses > 0).sum())
+        with torch.no_grad():
+            self.last_stats = {
+                "triplets": count,
+                "active": n_active / count if count else 0.0,
+                "d_ap": float((d_ap * per_pair).sum() / count) if count else float("nan"),
+                "d_an": float((d_an * weight).sum() / count) if count else float("nan"),
+            }
+        if count == 0:
+            return distances.sum() * 0.0
+        if self.reducer == "mean":
+            return losses.sum() / count
+        return losses.sum() / max(n_active, 1)
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,53 @@ def plot_metrics_vs_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silh
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+# --- Tables I and II: a metric against the embedding size, ours (mean ± std) beside the paper ---
+
+def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[str, str],
+                                   paper: pd.DataFrame | None = None,
+                                   paper_columns: Mapping[str, str] | None = None,
+                                   metric: str = "silhouette", ax: plt.Axes | None = None) -> plt.Figure:
+    """Mean ± std over seeds of ``metric`` per size for each method (``methods`` maps our
+    method name to its label), with the paper's points (``paper_columns`` maps a paper
+    column to the method it matches) drawn as hollow markers in the same colour."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+    else:
+        fig = ax.figure
+    colours = dict(zip(methods, sns.color_palette(PALETTE, len(methods))))
+    for method, label in methods.items():
+        rows = summary.xs(method, level=0).sort_index()
+        ax.errorbar(rows.index, rows[f"{metric}_mean"], yerr=rows[f"{metric}_std"].fillna(0), marker="o",
+                    capsize=3, color=colours[method], label=f"{label} (ours)")
+    for column, method in (paper_columns or {}).items():
+        if paper is None or method not in colours:
+            continue
+        ax.errorbar(paper.index, paper[f"{column}_mean"], yerr=paper[f"{column}_std"].fillna(0), marker="s",
+                    markerfacecolor="none", linestyle="--", capsize=3, color=colours[method],
+                    label=f"{methods[method]} (paper)")
+    sizes = sorted(summary.index.get_level_values(1).unique())
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sizes)
+    ax.get_xaxis().set_major_formatter(plt.ScalarFormatter())
+    ax.set_xlabel("embedding size d")
+    ax.set_ylabel(f"{metric} (test split)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_metric_panels(summary: pd.DataFrame, *, methods: Mapping[str, str],
+                       metrics: Sequence[str] = ("silhouette", "acc", "nmi", "knn_acc")) -> plt.Figure:
+    """One panel per metric, mean ± std over seeds against the embedding size."""
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        plot_metric_vs_size_with_paper(summary, methods=methods, metric=metric, ax=ax)
+        ax.set_title(metric, fontsize=10)
+        ax.set_ylabel("")
+        if ax is not axes[0][0]:
+            ax.get_legend().remove()
+    fig.tight_layout()
+    return fig

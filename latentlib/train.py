@@ -277,7 +277,8 @@ def _fit_triplet(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Te
             sums += [float(mse.detach()), float(triplet.detach()), criterion.last_stats["active"]]
             d_ap.append(criterion.last_stats["d_ap"])
             d_an.append(criterion.last_stats["d_an"])
-        mse_mean, triplet_mean, active = sums / len(batches)
+        # plain floats: the cache is read back with torch.load(weights_only=True)
+        mse_mean, triplet_mean, active = (float(v) for v in sums / len(batches))
         history.append(mse_mean + objective.weight * triplet_mean)
         parts["history_mse"].append(mse_mean)
         parts["history_triplet"].append(triplet_mean)

@@ -1,0 +1,176 @@
+"""Fashion-MNIST (Zalando, 60,000 / 10,000 images of 10 clothing classes, 28 x 28).
+
+Sources, in the order ``source="auto"`` tries them:
+
+``torchvision``
+    ``torchvision.datasets.FashionMNIST`` under ``<root>/torchvision``: the files
+    already there, else a download when allowed.
+``debian``
+    The Debian package ``dataset-fashion-mnist`` (``apt-get install
+    dataset-fashion-mnist``), whose gzipped IDX files under
+    ``/usr/share/datasets/fashion-mnist`` are unpacked into the torchvision folder and
+    read by torchvision's own FashionMNIST reader. The Debian archive recompressed
+    the files, so they are checked by their unpacked size and IDX header instead of
+    torchvision's download checksums.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from latentlib.data.common import CorruptDatasetError, DatasetNotFoundError, LabelledSplit, data_root
+from latentlib.data.mnist import _subset
+
+CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+DEBIAN_ENV = "LATENTLIB_FASHION_MNIST_DIR"  # another folder holding the four .gz files
+# unpacked IDX files: name -> IDX magic number (images 2051, labels 2049)
+FILES = {
+    "train-images-idx3-ubyte": 2051,
+    "train-labels-idx1-ubyte": 2049,
+    "t10k-images-idx3-ubyte": 2051,
+    "t10k-labels-idx1-ubyte": 2049,
+}
+SOURCES = ("torchvision", "debian")
+
+
+def debian_dir() -> Path:
+    return Path(os.environ.get(DEBIAN_ENV) or DEBIAN_DIR)
+
+
+def how_to_get_fashion_mnist(root: Path) -> str:
+    return (
+        "Fashion-MNIST is not available. Any one of these makes a source available:\n"
+        f"  - with internet: load_fashion_mnist(source='torchvision') downloads it into {root / 'torchvision'}\n"
+        f"  - offline, from Debian: apt-get install {DEBIAN_PACKAGE}, then latentlib data fashion_mnist"
+    )
+
+
+def _idx_count(path: Path, magic: int) -> int:
+    """Item count of an IDX file whose header and size are consistent."""
+    with open(path, "rb") as handle:
+        header = handle.read(16)
+    found, count = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+    item = 28 * 28 if magic == 2051 else 1
+    expected = (16 if magic == 2051 else 8) + count * item
+    if found != magic or path.stat().st_size != expected:
+        raise CorruptDatasetError(f"{path}: not an IDX file of {count} items (magic {found}, "
+                                  f"{path.stat().st_size} bytes); delete it and run latentlib data fashion_mnist")
+    return count
+
+
+def unpack_debian(root: Path) -> Path:
+    """Unpack the Debian package's files into torchvision's raw folder; return that folder."""
+    source = debian_dir()
+    raw = root / "torchvision" / "FashionMNIST" / "raw"
+    missing = [name for name in FILES if not (source / f"{name}.gz").exists()]
+    if missing:
+        raise DatasetNotFoundError(f"{source} lacks {', '.join(m + '.gz' for m in missing)} "
+                                   f"(apt-get install {DEBIAN_PACKAGE})")
+    raw.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, magic in FILES.items():
+        target = raw / name
+        if not target.exists():
+            temporary = target.with_name(f".{name}.tmp{os.getpid()}")
+            try:
+                with gzip.open(source / f"{name}.gz", "rb") as packed, open(temporary, "wb") as out:
+                    shutil.copyfileobj(packed, out)
+            except (OSError, EOFError) as error:
+                temporary.unlink(missing_ok=True)
+                raise CorruptDatasetError(f"{source / (name + '.gz')} cannot be unpacked: {error}") from None
+            os.replace(temporary, target)
+        counts[name] = _idx_count(target, magic)
+    for split in ("train", "t10k"):
+        if counts[f"{split}-images-idx3-ubyte"] != counts[f"{split}-labels-idx1-ubyte"]:
+            raise CorruptDatasetError(f"{raw}: {split} images and labels differ in count ({counts})")
+    return raw
+
+
+def _read_torchvision(root: Path, download: bool, source: str) -> LabelledSplit:
+    from torchvision.datasets import FashionMNIST
+
+    folder = root / "torchvision"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            train = FashionMNIST(str(folder), train=True, download=download)
+            test = FashionMNIST(str(folder), train=False, download=download)
+        except Exception as error:  # network errors come in many types
+            raise DatasetNotFoundError(f"torchvision FashionMNIST unavailable under {folder}: {error}") from None
+    for split in (train, test):
+        if split.data.shape[1:] != (28, 28):
+            raise CorruptDatasetError(f"FashionMNIST under {folder} has images of shape {tuple(split.data.shape)}")
+    return LabelledSplit(
+        x_train=train.data.numpy().reshape(-1, 1, 28, 28).astype(np.float32) / 255.0,
+        y_train=train.targets.numpy().astype(np.int64),
+        x_test=test.data.numpy().reshape(-1, 1, 28, 28).astype(np.float32) / 255.0,
+        y_test=test.targets.numpy().astype(np.int64),
+        class_names=CLASS_NAMES,
+        source=source,
+        split="official train / test",
+    )
+
+
+def _load_torchvision(root: Path, download: bool) -> LabelledSplit:
+    return _read_torchvision(root, download, "torchvision FashionMNIST")
+
+
+def _load_debian(root: Path, download: bool) -> LabelledSplit:
+    raw = unpack_debian(root)
+    return _read_torchvision(root, False, f"Debian {DEBIAN_PACKAGE} ({raw.parent.name} IDX files)")
+
+
+_LOADERS = {"torchvision": _load_torchvision, "debian": _load_debian}
+
+
+def load_fashion_mnist(source: str = "auto", *, root: str | Path | None = None,
+                       n_train: int | None = None, n_test: int | None = None,
+                       download: bool = True) -> LabelledSplit:
+    """Load Fashion-MNIST as float32 images in [0, 1] (N x 1 x 28 x 28) with integer labels.
+
+    Parameters
+    ----------
+    source
+        ``"auto"`` (the torchvision folder, else the Debian package), ``"torchvision"``
+        (with download when allowed) or ``"debian"``.
+    root
+        Data root; defaults to :func:`latentlib.data.data_root`.
+    n_train, n_test
+        Keep a stratified subset of this many images (fixed seed); None keeps all.
+    download
+        Allow a network download (torchvision only).
+    """
+    root = data_root(root)
+    if source not in ("auto", *SOURCES):
+        raise ValueError(f"source must be one of 'auto', {', '.join(map(repr, SOURCES))}, got {source!r}")
+    # auto tries the local files before any download: Debian's copy is the same data
+    attempts = [("torchvision", False), ("debian", False), ("torchvision", download)] if source == "auto" \
+        else [(source, download)]
+    errors = []
+    for name, allow in attempts:
+        try:
+            split = _LOADERS[name](root, allow)
+            break
+        except (DatasetNotFoundError, CorruptDatasetError, OSError, RuntimeError) as error:
+            if source != "auto" and isinstance(error, CorruptDatasetError):
+                raise
+            errors.append(f"{name}: {error}")
+    else:
+        detail = "\n".join(f"  ({e})" for e in errors)
+        raise DatasetNotFoundError(f"{how_to_get_fashion_mnist(root)}\nTried:\n{detail}")
+    return _subset(split, n_train=n_train, n_test=n_test)
+
+
+def fetch(root: str | Path | None = None) -> str:
+    """Make Fashion-MNIST available under ``root``; describe the source."""
+    split = load_fashion_mnist("auto", root=root)
+    return f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test"

@@ -1,0 +1,156 @@
+"""The book's results page: the paper's tables beside ours, generated from the records.
+
+``python -m latentlib.report`` (also run by ``latentlib book``) rewrites
+``book/paper_vs_ours.md`` from ``book/results``; a test fails when the committed page
+no longer matches the committed records. Nothing on the page is typed by hand except
+through :mod:`latentlib.paper`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from latentlib.paper import deep_clustering_mnist
+from latentlib.provenance import project_root
+from latentlib.results import load_records, results_dir
+from latentlib.tables import beside_paper, claims, falls_with_size, formatted, summarise
+
+PAGE = Path("book") / "paper_vs_ours.md"
+TABLE_STUDIES = ("02_triplet_vs_mse", "03_pca_vs_autoencoder")
+
+
+def run_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Records frame -> one row per run with ``method``, size, seed and metric columns."""
+    out = pd.DataFrame({
+        "method": frame["run.method"],
+        "embedding_size": frame["run.embedding_size"].astype(int),
+        "seed": frame["run.seed"].astype(int),
+    })
+    if "run.input" in frame.columns:
+        out["input"] = frame["run.input"].fillna(frame["run.method"]).to_numpy()
+    for column in frame.columns:
+        if column.startswith("metrics."):
+            out[column.removeprefix("metrics.")] = frame[column].to_numpy()
+    return out
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    return table.to_markdown() if len(table) else "_no records_"
+
+
+def _variants(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    return [(name, group) for name, group in frame.groupby("variant", sort=True)]
+
+
+def _describe(group: pd.DataFrame) -> str:
+    first = group.iloc[0]
+    dataset = first.get("config.dataset", "mnist")
+    seeds = sorted(group["run.seed"].astype(int).unique())
+    return (f"{dataset}, `{first['variant']}` profile variant, data: {first['data.source']} "
+            f"({int(first['data.n_train']):,} train / {int(first['data.n_test']):,} test, scored on test), "
+            f"model `{first['config.model']}`, {first['config.epochs']} epochs, seeds {seeds}, "
+            f"{len(group)} records")
+
+
+def _verdict(holds: bool) -> str:
+    return "holds" if holds else "does not hold"
+
+
+def table_i_section(frame: pd.DataFrame) -> list[str]:
+    lines = []
+    for name, group in _variants(frame):
+        table = run_table(group)
+        model = group.iloc[0]["config.model"]
+        summary = summarise(table)
+        triplet, mse = f"{model}-triplet", f"{model}-mse"
+        lines += [f"### Table I: {_describe(group)}", "",
+                  f"Source: `book/results/02_triplet_vs_mse/{name}/`. Triplet runs use the training labels "
+                  "(supervised); MSE runs do not.", "",
+                  _markdown(beside_paper(summary, table="I", columns={"triplet": triplet, "mse": mse})), "",
+                  "All metrics (mean ± std over seeds; `collapsed` counts runs flagged as collapsed):", "",
+                  _markdown(formatted(summary)), ""]
+        if (triplet, 4) in summary.index or (triplet, summary.index[0][1]) in summary.index:
+            check = claims(summary, better=triplet, worse=mse)
+            ext = claims(summary, better=triplet, worse=mse, metric="acc")
+            lines += [
+                f"- Paper: triplet > MSE in SS at every d. Ours: {_verdict(bool(check['holds'].all()))} "
+                f"({int(check['holds'].sum())} of {len(check)} sizes); in ACC "
+                f"{_verdict(bool(ext['holds'].all()))} ({int(ext['holds'].sum())} of {len(ext)}).",
+                f"- Paper: SS falls with d for both objectives. Ours: triplet "
+                f"{_verdict(falls_with_size(summary, triplet))}, MSE {_verdict(falls_with_size(summary, mse))}.",
+                "",
+            ]
+    return lines
+
+
+def table_ii_section(frame: pd.DataFrame) -> list[str]:
+    lines = []
+    for name, group in _variants(frame):
+        table = run_table(group)
+        model = group.iloc[0]["config.model"]
+        tables = table[~table["method"].str.startswith("umap")]
+        summary = summarise(tables)
+        lines += [f"### Table II: {_describe(group)}", "",
+                  f"Source: `book/results/03_pca_vs_autoencoder/{name}/`. PCA is fitted on the training split; "
+                  "the paper's autoencoder column is its triplet (supervised) run; the unsupervised MSE "
+                  "autoencoder is the like-for-like comparison with PCA.", "",
+                  _markdown(beside_paper(summary, table="II",
+                                         columns={"pca": "pca", "autoencoder": f"{model}-triplet"})), "",
+                  _markdown(formatted(summary)), ""]
+        for ae in (f"{model}-triplet", f"{model}-mse"):
+            if any(m == ae for m, _ in summary.index):
+                ss = claims(summary, better=ae, worse="pca")
+                acc = claims(summary, better=ae, worse="pca", metric="acc")
+                lines.append(f"- {ae} > PCA in SS at every d: {_verdict(bool(ss['holds'].all()))} "
+                             f"({int(ss['holds'].sum())} of {len(ss)}); in ACC: "
+                             f"{_verdict(bool(acc['holds'].all()))} ({int(acc['holds'].sum())} of {len(acc)}).")
+        lines.append(f"- PCA's SS falls with d: {_verdict(falls_with_size(summary, 'pca'))}.")
+        lines.append("")
+        umap_rows = table[table["method"].str.startswith("umap")]
+        if len(umap_rows):
+            summary_n2d = summarise(umap_rows, by=("method", "input", "embedding_size"),
+                                    metrics=("acc", "nmi", "ari"))
+            lines += ["#### Beyond the paper: N2D (UMAP + GMM / K-Means), unsupervised", "",
+                      _markdown(formatted(summary_n2d, metrics=("acc", "nmi", "ari"))), "",
+                      "Published on the full 70k MNIST, for context (not reproduced here):", "",
+                      _markdown(deep_clustering_mnist()), ""]
+    return lines
+
+
+def results_page(directory: Path | None = None) -> str:
+    """The Markdown of the results page, from the records under ``directory``."""
+    lines = [
+        "# The paper's tables beside ours",
+        "",
+        "Generated by `python -m latentlib.report` from the result records under `book/results/`; "
+        "the paper's values come from `latentlib/paper.py`, the only place they are typed. Every "
+        "number of ours is a mean ± sample std over seeds of records of the named variant. "
+        "SS is the silhouette score of K-Means (10 clusters) on test-split embeddings; ACC is "
+        "clustering accuracy under the best one-to-one matching, NMI and ARI compare the "
+        "clusters with the classes; `knn_acc` is a 5-nearest-neighbour probe (supervised read-out).",
+        "",
+    ]
+    sections = {"02_triplet_vs_mse": ("## Table I: triplet loss vs MSE (paper IV-B2)", table_i_section),
+                "03_pca_vs_autoencoder": ("## Table II: PCA vs autoencoder (paper IV-B3)", table_ii_section)}
+    for study, (title, section) in sections.items():
+        frame = load_records(study, directory=directory)
+        lines += [title, ""]
+        lines += section(frame) if len(frame) else ["_no records yet: run `latentlib run " + study + "`_", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_results_page(root: Path | None = None) -> Path:
+    """Rewrite ``book/paper_vs_ours.md`` of the project from its records."""
+    root = root or project_root()
+    if root is None:
+        raise FileNotFoundError("run this from a latent-space-book checkout")
+    path = root / PAGE
+    path.write_text(results_page(root / "book" / "results"))
+    return path
+
+
+if __name__ == "__main__":
+    print(write_results_page())
