@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "book":
             if not args.no_run:
                 runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile)
+            from latentlib.report import write_results_page
+
+            write_results_page()  # the paper-vs-ours page is generated from the records
             html = runner.build_book(path_output=args.path_output)
             print(f"book: {html / 'index.html'}")
         elif args.command == "data":

@@ -152,7 +152,10 @@ def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[st
         ax.errorbar(paper.index, paper[f"{column}_mean"], yerr=paper[f"{column}_std"].fillna(0), marker="s",
                     markerfacecolor="none", linestyle="--", capsize=3, color=colours[method],
                     label=f"{methods[method]} (paper)")
-    sizes = sorted(summary.index.get_level_values(1).unique())
+    sizes = set(summary.index.get_level_values(1).unique())
+    if paper is not None and paper_columns:
+        sizes |= set(paper.index)
+    sizes = sorted(sizes)
     ax.set_xscale("log", base=2)
     ax.set_xticks(sizes)
     ax.get_xaxis().set_major_formatter(plt.ScalarFormatter())

@@ -38,7 +38,11 @@ def run_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _markdown(table: pd.DataFrame) -> str:
-    return table.to_markdown() if len(table) else "_no records_"
+    if not len(table):
+        return "_no records_"
+    if isinstance(table.index, pd.MultiIndex):
+        return table.reset_index().to_markdown(index=False)
+    return table.to_markdown()
 
 
 def _variants(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -48,11 +52,19 @@ def _variants(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 def _describe(group: pd.DataFrame) -> str:
     first = group.iloc[0]
     dataset = first.get("config.dataset", "mnist")
-    seeds = sorted(group["run.seed"].astype(int).unique())
+    seeds = sorted(int(seed) for seed in group["run.seed"].unique())
     return (f"{dataset}, `{first['variant']}` profile variant, data: {first['data.source']} "
             f"({int(first['data.n_train']):,} train / {int(first['data.n_test']):,} test, scored on test), "
             f"model `{first['config.model']}`, {first['config.epochs']} epochs, seeds {seeds}, "
             f"{len(group)} records")
+
+
+def _dataset_note(group: pd.DataFrame) -> list[str]:
+    dataset = group.iloc[0].get("config.dataset", "mnist")
+    if dataset == "mnist":
+        return []
+    return [f"_The paper's columns are its MNIST numbers; on {dataset} only the direction of each "
+            "comparison can be set beside them, not the levels._", ""]
 
 
 def _verdict(holds: bool) -> str:
@@ -68,7 +80,7 @@ def table_i_section(frame: pd.DataFrame) -> list[str]:
         triplet, mse = f"{model}-triplet", f"{model}-mse"
         lines += [f"### Table I: {_describe(group)}", "",
                   f"Source: `book/results/02_triplet_vs_mse/{name}/`. Triplet runs use the training labels "
-                  "(supervised); MSE runs do not.", "",
+                  "(supervised); MSE runs do not.", "", *_dataset_note(group),
                   _markdown(beside_paper(summary, table="I", columns={"triplet": triplet, "mse": mse})), "",
                   "All metrics (mean ± std over seeds; `collapsed` counts runs flagged as collapsed):", "",
                   _markdown(formatted(summary)), ""]
@@ -96,7 +108,7 @@ def table_ii_section(frame: pd.DataFrame) -> list[str]:
         lines += [f"### Table II: {_describe(group)}", "",
                   f"Source: `book/results/03_pca_vs_autoencoder/{name}/`. PCA is fitted on the training split; "
                   "the paper's autoencoder column is its triplet (supervised) run; the unsupervised MSE "
-                  "autoencoder is the like-for-like comparison with PCA.", "",
+                  "autoencoder is the like-for-like comparison with PCA.", "", *_dataset_note(group),
                   _markdown(beside_paper(summary, table="II",
                                          columns={"pca": "pca", "autoencoder": f"{model}-triplet"})), "",
                   _markdown(formatted(summary)), ""]

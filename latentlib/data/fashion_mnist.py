@@ -120,13 +120,20 @@ def _read_torchvision(root: Path, download: bool, source: str) -> LabelledSplit:
     )
 
 
+DEBIAN_SOURCE = f"Debian {DEBIAN_PACKAGE} (read by torchvision FashionMNIST)"
+MARKER = "UNPACKED_FROM"  # in the raw folder: where its files came from
+
+
 def _load_torchvision(root: Path, download: bool) -> LabelledSplit:
-    return _read_torchvision(root, download, "torchvision FashionMNIST")
+    marker = root / "torchvision" / "FashionMNIST" / "raw" / MARKER
+    source = DEBIAN_SOURCE if marker.exists() else "torchvision FashionMNIST"
+    return _read_torchvision(root, download, source)
 
 
 def _load_debian(root: Path, download: bool) -> LabelledSplit:
     raw = unpack_debian(root)
-    return _read_torchvision(root, False, f"Debian {DEBIAN_PACKAGE} ({raw.parent.name} IDX files)")
+    (raw / MARKER).write_text(f"{DEBIAN_PACKAGE}: {debian_dir()}\n")
+    return _read_torchvision(root, False, DEBIAN_SOURCE)
 
 
 _LOADERS = {"torchvision": _load_torchvision, "debian": _load_debian}
@@ -172,5 +179,6 @@ def load_fashion_mnist(source: str = "auto", *, root: str | Path | None = None,
 
 def fetch(root: str | Path | None = None) -> str:
     """Make Fashion-MNIST available under ``root``; describe the source."""
-    split = load_fashion_mnist("auto", root=root)
+    installed = all((debian_dir() / f"{name}.gz").exists() for name in FILES)
+    split = load_fashion_mnist("debian" if installed else "auto", root=root)
     return f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test"
