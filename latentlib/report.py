@@ -55,7 +55,8 @@ def _describe(group: pd.DataFrame) -> str:
     seeds = sorted(int(seed) for seed in group["run.seed"].unique())
     return (f"{dataset}, `{first['variant']}` profile variant, data: {first['data.source']} "
             f"({int(first['data.n_train']):,} train / {int(first['data.n_test']):,} test, scored on test), "
-            f"model `{first['config.model']}`, {first['config.epochs']} epochs, seeds {seeds}, "
+            f"model `{first['config.model']}`, {first['config.epochs']} epochs, triplet miner "
+            f"`{first['config.miner']}` (margin {first['config.margin']}), seeds {seeds}, "
             f"{len(group)} records")
 
 
@@ -87,6 +88,10 @@ def table_i_section(frame: pd.DataFrame) -> list[str]:
         if (triplet, 4) in summary.index or (triplet, summary.index[0][1]) in summary.index:
             check = claims(summary, better=triplet, worse=mse)
             ext = claims(summary, better=triplet, worse=mse, metric="acc")
+            collapsed = int(table["collapsed"].fillna(False).astype(bool).sum()) if "collapsed" in table else 0
+            if collapsed:
+                lines.append(f"- **{collapsed} of {len(table)} runs collapsed** (flagged in their records): "
+                             "their silhouette says nothing about the classes; read ACC and NMI.")
             lines += [
                 f"- Paper: triplet > MSE in SS at every d. Ours: {_verdict(bool(check['holds'].all()))} "
                 f"({int(check['holds'].sum())} of {len(check)} sizes); in ACC "
@@ -143,7 +148,9 @@ def results_page(directory: Path | None = None) -> str:
         "number of ours is a mean ± sample std over seeds of records of the named variant. "
         "SS is the silhouette score of K-Means (10 clusters) on test-split embeddings; ACC is "
         "clustering accuracy under the best one-to-one matching, NMI and ARI compare the "
-        "clusters with the classes; `knn_acc` is a 5-nearest-neighbour probe (supervised read-out).",
+        "clusters with the classes; `knn_acc` is a 5-nearest-neighbour probe (supervised read-out). "
+        "A run whose embedding collapsed is kept and counted in `collapsed`; where K-Means found a "
+        "single cluster its silhouette is undefined and left out of the mean.",
         "",
     ]
     sections = {"02_triplet_vs_mse": ("## Table I: triplet loss vs MSE (paper IV-B2)", table_i_section),
