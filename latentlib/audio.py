@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 from latentlib.config import check_positive_float, check_positive_int
 

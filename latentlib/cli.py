@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             for done in executions:
                 print(f"{done.study}: {done.output} ({done.records} records, {done.wall_seconds:.1f} s)")
+            if args.results_dir is None:  # new records in the book: its results page follows them
+                from latentlib.report import write_results_page
+
+                print(f"results page: {write_results_page()}")
         elif args.command == "book":
             if not args.no_run:
                 runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile)

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 from latentlib import __version__
 from latentlib.config import check_positive_float, check_positive_int

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 from latentlib.config import EmbeddingSizeConfig
 from latentlib.data.common import LabelledSplit

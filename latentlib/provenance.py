@@ -27,13 +27,15 @@ def project_root(start: Path | None = None) -> Path | None:
 
 @lru_cache(maxsize=None)
 def git_commit(folder: str | None = None) -> str:
-    """Short commit of the checkout, with ``+dirty`` when tracked files have changed."""
+    """Short commit of the checkout, with ``+dirty`` when tracked code has changed."""
     cwd = folder or str(project_root() or Path.cwd())
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd,
                                 capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        # only code counts: executed chapters and records change while the book is run
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)book/executed", ":(exclude)book/results", ":(exclude)book/*.md"],
+                               cwd=cwd, capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     if not commit:
@@ -56,7 +58,8 @@ def device_description(device: str | torch.device = "cpu") -> str:
     device = torch.device(device)
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"{device.type} ({_cpu_name()}, {torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"{device.type} ({_cpu_name()}, {threads} thread{'s' if threads != 1 else ''})"
 
 
 def execution_id() -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from latentlib.paper import deep_clustering_mnist
 from latentlib.provenance import project_root
-from latentlib.results import load_records, results_dir
+from latentlib.results import load_records
 from latentlib.tables import beside_paper, claims, falls_with_size, formatted, summarise
 
 PAGE = Path("book") / "paper_vs_ours.md"

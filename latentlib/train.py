@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 from latentlib import __version__
 from latentlib.config import check_positive_float, check_positive_int

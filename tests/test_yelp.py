@@ -1,7 +1,6 @@
 """The Yelp loader on files written in the real layout, and the offline mirror behind it."""
 
 import bz2
-import io
 import zipfile
 
 import numpy as np
