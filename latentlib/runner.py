@@ -187,8 +187,24 @@ def banner_markdown(stamp: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _strip_machine_details(notebook: nbformat.NotebookNode) -> None:
+    """The stored chapter speaks of the project, not of the machine that ran it: paths in
+    papermill's metadata become project-relative, and stderr (progress bars, warnings
+    naming site-packages) is dropped, as the rendered book drops it anyway."""
+    papermill = notebook.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if key in papermill:
+            papermill[key] = Path(papermill[key]).name
+    papermill.pop("environment_variables", None)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
 def _stamp_notebook(path: Path, stamp: dict[str, Any]) -> None:
     notebook = nbformat.read(path, as_version=4)
+    _strip_machine_details(notebook)
     notebook.cells = [c for c in notebook.cells if BANNER_TAG not in c.metadata.get("tags", [])]
     banner = nbformat.v4.new_markdown_cell(banner_markdown(stamp), metadata={"tags": [BANNER_TAG]})
     _split_title(notebook)

