@@ -34,17 +34,12 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class MLPAutoencoder(nn.Module):
-    """Encoder ``input -> hidden_sizes -> d`` (linear embedding), mirrored decoder with a
-    sigmoid output so reconstructions live in [0, 1] like the pixels."""
+class Autoencoder(nn.Module):
+    """What every autoencoder here shares: ``encoder`` and ``decoder`` modules set by the
+    subclass, ``encode`` / ``decode``, and a forward pass returning both outputs."""
 
-    def __init__(self, config: MLPConfig) -> None:
-        super().__init__()
-        self.config = config
-        n_input = math.prod(config.input_shape)
-        sizes = [n_input, *config.hidden_sizes, config.embedding_size]
-        self.encoder = nn.Sequential(nn.Flatten(), _mlp(sizes))
-        self.decoder = nn.Sequential(_mlp(sizes[::-1]), nn.Sigmoid(), nn.Unflatten(1, config.input_shape))
+    encoder: nn.Module
+    decoder: nn.Module
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
@@ -56,6 +51,19 @@ class MLPAutoencoder(nn.Module):
         """Return ``(reconstruction, embedding)``."""
         z = self.encode(x)
         return self.decode(z), z
+
+
+class MLPAutoencoder(Autoencoder):
+    """Encoder ``input -> hidden_sizes -> d`` (linear embedding), mirrored decoder with a
+    sigmoid output so reconstructions live in [0, 1] like the pixels."""
+
+    def __init__(self, config: MLPConfig) -> None:
+        super().__init__()
+        self.config = config
+        n_input = math.prod(config.input_shape)
+        sizes = [n_input, *config.hidden_sizes, config.embedding_size]
+        self.encoder = nn.Sequential(nn.Flatten(), _mlp(sizes))
+        self.decoder = nn.Sequential(_mlp(sizes[::-1]), nn.Sigmoid(), nn.Unflatten(1, config.input_shape))
 
 
 def build_model(config: MLPConfig) -> nn.Module:
@@ -94,7 +102,7 @@ class ConvConfig:
                              f"divisible by 4, got {self.input_shape!r}")
 
 
-class ConvAutoencoder(nn.Module):
+class ConvAutoencoder(Autoencoder):
     """conv(3x3) -> conv(3x3, stride 2) -> max-pool 2 -> linear to d; the decoder mirrors it
     with nearest-neighbour upsampling and 3x3 convolutions, sigmoid output."""
 
@@ -117,17 +125,6 @@ class ConvAutoencoder(nn.Module):
             nn.Upsample(scale_factor=2), nn.Conv2d(c2, c1, 3, padding=1), nn.ReLU(),
             nn.Upsample(scale_factor=2), nn.Conv2d(c1, c_in, 3, padding=1), nn.Sigmoid(),
         )
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(reconstruction, embedding)``."""
-        z = self.encode(x)
-        return self.decode(z), z
 
 
 @dataclass(frozen=True)
@@ -161,7 +158,7 @@ def _conv_block(c_in: int, c_out: int, *, stride: int) -> list[nn.Module]:
     return [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
-class SpectrogramAutoencoder(nn.Module):
+class SpectrogramAutoencoder(Autoencoder):
     """Strided conv blocks (conv 3x3, batch norm, ReLU) down to ``embedding_size`` maps;
     the decoder mirrors them with transposed convolutions and ends in a sigmoid, since
     the log-mel features are scaled to [0, 1]."""

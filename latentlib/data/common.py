@@ -6,7 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -66,3 +66,23 @@ class LabelledSplit:
             f"LabelledSplit(source={self.source!r}, split={self.split!r}, "
             f"train={self.x_train.shape}, test={self.x_test.shape})"
         )
+
+
+def load_first_available(attempts: list[tuple[str, bool]], loaders: dict[str, Callable[[Path, bool], Any]],
+                         *, root: Path, explicit: bool, how_to: str) -> Any:
+    """Try ``(source, allow_download)`` pairs in order and return the first that loads.
+
+    A corrupt file stops the search when the caller named the source (``explicit``),
+    since falling back would hide it; otherwise every failure is collected, and when all
+    fail the error starts with ``how_to`` (the commands that make a source available).
+    """
+    errors = []
+    for name, allow_download in attempts:
+        try:
+            return loaders[name](root, allow_download)
+        except (DatasetNotFoundError, CorruptDatasetError, OSError, RuntimeError) as error:
+            if explicit and isinstance(error, CorruptDatasetError):
+                raise
+            errors.append(f"{name}: {error}")
+    detail = "\n".join(f"  ({e})" for e in errors)
+    raise DatasetNotFoundError(f"{how_to}\nTried:\n{detail}")

@@ -25,7 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from latentlib.data.common import CorruptDatasetError, DatasetNotFoundError, LabelledSplit, data_root
+from latentlib.data.common import (
+    CorruptDatasetError,
+    DatasetNotFoundError,
+    LabelledSplit,
+    data_root,
+    load_first_available,
+)
 from latentlib.data.mnist import _subset
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -162,18 +168,8 @@ def load_fashion_mnist(source: str = "auto", *, root: str | Path | None = None,
     # auto tries the local files before any download: Debian's copy is the same data
     attempts = [("torchvision", False), ("debian", False), ("torchvision", download)] if source == "auto" \
         else [(source, download)]
-    errors = []
-    for name, allow in attempts:
-        try:
-            split = _LOADERS[name](root, allow)
-            break
-        except (DatasetNotFoundError, CorruptDatasetError, OSError, RuntimeError) as error:
-            if source != "auto" and isinstance(error, CorruptDatasetError):
-                raise
-            errors.append(f"{name}: {error}")
-    else:
-        detail = "\n".join(f"  ({e})" for e in errors)
-        raise DatasetNotFoundError(f"{how_to_get_fashion_mnist(root)}\nTried:\n{detail}")
+    split = load_first_available(attempts, _LOADERS, root=root, explicit=source != "auto",
+                                 how_to=how_to_get_fashion_mnist(root))
     return _subset(split, n_train=n_train, n_test=n_test)
 
 

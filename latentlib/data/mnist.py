@@ -33,6 +33,7 @@ from latentlib.data.common import (
     LabelledSplit,
     data_root,
     file_digest,
+    load_first_available,
 )
 
 CLASS_NAMES = [str(digit) for digit in range(10)]
@@ -82,19 +83,9 @@ def load_mnist(
     root = data_root(root)
     if source not in ("auto", *SOURCES):
         raise ValueError(f"source must be one of 'auto', {', '.join(map(repr, SOURCES))}, got {source!r}")
-    tried = SOURCES if source == "auto" else (source,)
-    errors = []
-    for name in tried:
-        try:
-            split = _LOADERS[name](root, download)
-            break
-        except (DatasetNotFoundError, CorruptDatasetError, OSError, RuntimeError) as error:
-            if source != "auto" and isinstance(error, CorruptDatasetError):
-                raise
-            errors.append(f"{name}: {error}")
-    else:
-        detail = "\n".join(f"  ({e})" for e in errors)
-        raise DatasetNotFoundError(f"{how_to_get_mnist(root)}\nTried:\n{detail}")
+    attempts = [(name, download) for name in (SOURCES if source == "auto" else (source,))]
+    split = load_first_available(attempts, _LOADERS, root=root, explicit=source != "auto",
+                                 how_to=how_to_get_mnist(root))
     return _subset(split, n_train=n_train, n_test=n_test)
 
 
