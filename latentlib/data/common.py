@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,3 +88,29 @@ def load_first_available(attempts: list[tuple[str, bool]], loaders: dict[str, Ca
             errors.append(f"{name}: {error}")
     detail = "\n".join(f"  ({e})" for e in errors)
     raise DatasetNotFoundError(f"{how_to}\nTried:\n{detail}")
+
+
+def read_torchvision_split(dataset_class: type, *, folder: Path, download: bool, class_names: list[str],
+                           source: str) -> LabelledSplit:
+    """The official train / test split of a torchvision 28 x 28 image dataset (MNIST,
+    FashionMNIST) under ``folder``, as float32 images in [0, 1] (N x 1 x 28 x 28)."""
+    name = dataset_class.__name__
+    # torchvision prints every failed mirror; keep the notebook output to our own message
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            train = dataset_class(str(folder), train=True, download=download)
+            test = dataset_class(str(folder), train=False, download=download)
+        except Exception as error:  # network errors come in many types
+            raise DatasetNotFoundError(f"torchvision {name} unavailable under {folder}: {error}") from None
+    for split in (train, test):
+        if tuple(split.data.shape[1:]) != (28, 28):
+            raise CorruptDatasetError(f"{name} under {folder} has images of shape {tuple(split.data.shape)}")
+
+    def images(split: Any) -> np.ndarray:
+        return split.data.numpy().reshape(-1, 1, 28, 28).astype(np.float32) / 255.0
+
+    return LabelledSplit(
+        x_train=images(train), y_train=train.targets.numpy().astype(np.int64),
+        x_test=images(test), y_test=test.targets.numpy().astype(np.int64),
+        class_names=class_names, source=source, split="official train / test",
+    )

@@ -16,14 +16,11 @@ Sources, in the order ``source="auto"`` tries them:
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 
 from latentlib.data.common import (
     CorruptDatasetError,
@@ -31,6 +28,7 @@ from latentlib.data.common import (
     LabelledSplit,
     data_root,
     load_first_available,
+    read_torchvision_split,
 )
 from latentlib.data.mnist import _subset
 
@@ -105,25 +103,8 @@ def unpack_debian(root: Path) -> Path:
 def _read_torchvision(root: Path, download: bool, source: str) -> LabelledSplit:
     from torchvision.datasets import FashionMNIST
 
-    folder = root / "torchvision"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            train = FashionMNIST(str(folder), train=True, download=download)
-            test = FashionMNIST(str(folder), train=False, download=download)
-        except Exception as error:  # network errors come in many types
-            raise DatasetNotFoundError(f"torchvision FashionMNIST unavailable under {folder}: {error}") from None
-    for split in (train, test):
-        if split.data.shape[1:] != (28, 28):
-            raise CorruptDatasetError(f"FashionMNIST under {folder} has images of shape {tuple(split.data.shape)}")
-    return LabelledSplit(
-        x_train=train.data.numpy().reshape(-1, 1, 28, 28).astype(np.float32) / 255.0,
-        y_train=train.targets.numpy().astype(np.int64),
-        x_test=test.data.numpy().reshape(-1, 1, 28, 28).astype(np.float32) / 255.0,
-        y_test=test.targets.numpy().astype(np.int64),
-        class_names=CLASS_NAMES,
-        source=source,
-        split="official train / test",
-    )
+    return read_torchvision_split(FashionMNIST, folder=root / "torchvision", download=download,
+                                  class_names=CLASS_NAMES, source=source)
 
 
 DEBIAN_SOURCE = f"Debian {DEBIAN_PACKAGE} (read by torchvision FashionMNIST)"

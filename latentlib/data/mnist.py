@@ -14,10 +14,8 @@ Sources, in the order ``source="auto"`` tries them:
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import importlib.util
-import io
 import json
 import shutil
 import subprocess
@@ -34,6 +32,7 @@ from latentlib.data.common import (
     data_root,
     file_digest,
     load_first_available,
+    read_torchvision_split,
 )
 
 CLASS_NAMES = [str(digit) for digit in range(10)]
@@ -96,23 +95,8 @@ def _from_uint8(images: np.ndarray) -> np.ndarray:
 def _load_torchvision(root: Path, download: bool) -> LabelledSplit:
     from torchvision.datasets import MNIST
 
-    folder = root / "torchvision"
-    # torchvision prints every failed mirror; keep the notebook output to our own message
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            train = MNIST(str(folder), train=True, download=download)
-            test = MNIST(str(folder), train=False, download=download)
-        except Exception as error:  # network errors come in many types
-            raise DatasetNotFoundError(f"torchvision MNIST unavailable under {folder}: {error}") from None
-    return LabelledSplit(
-        x_train=_from_uint8(train.data.numpy()),
-        y_train=train.targets.numpy().astype(np.int64),
-        x_test=_from_uint8(test.data.numpy()),
-        y_test=test.targets.numpy().astype(np.int64),
-        class_names=CLASS_NAMES,
-        source="torchvision MNIST",
-        split="official train / test",
-    )
+    return read_torchvision_split(MNIST, folder=root / "torchvision", download=download,
+                                  class_names=CLASS_NAMES, source="torchvision MNIST")
 
 
 def npm_tarball(root: Path, download: bool) -> Path:
