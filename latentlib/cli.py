@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from latentlib.config import PROFILES, StudyConfig
+from latentlib.config import PROFILES
+from latentlib.datasets import FETCHERS
 
 
 def parse_value(text: str) -> Any:
@@ -26,6 +27,28 @@ def _parameters(pairs: list[list[str]] | None) -> dict[str, Any]:
     return {key: parse_value(value) for key, value in (pairs or [])}
 
 
+def fold_parameters(argv: list[str]) -> list[str]:
+    """Rewrite each ``-p KEY VALUE`` as ``-p KEY=VALUE`` before argparse sees it, so a
+    value such as ``-1e-3`` is never mistaken for an option."""
+    out, index = [], 0
+    while index < len(argv):
+        token = argv[index]
+        if token in ("-p", "--parameter") and index + 2 < len(argv) and "=" not in argv[index + 1]:
+            out += [token, f"{argv[index + 1]}={argv[index + 2]}"]
+            index += 3
+            continue
+        out.append(token)
+        index += 1
+    return out
+
+
+def _pair(text: str) -> list[str]:
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY VALUE (or KEY=VALUE), got {text!r}")
+    return [key, value]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentlib", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -33,22 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute study notebooks into book/executed/")
     run.add_argument("names", nargs="+", help="study names or numbers (01_embedding_size, 01), or 'all'")
     run.add_argument("--profile", default="quick", choices=PROFILES)
-    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                     help="override one parameter, e.g. -p epochs 5 -p embedding_sizes '[2, 4]'")
+    run.add_argument("-p", "--parameter", type=_pair, action="append", metavar="KEY VALUE",
+                     help="override one parameter, e.g. -p epochs 5 -p embedding_sizes '[2, 4]' "
+                          "-p learning_rate -1e-3")
     run.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
     run.add_argument("--output-dir", type=Path, help="executed notebooks (default book/executed)")
     run.add_argument("--results-dir", type=Path, help="result records (default book/results)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines (notices and errors still show)")
+    run.add_argument("--allow-dirty", action="store_true",
+                     help="write the reference build from uncommitted code (the chapter says so)")
 
     book = commands.add_parser("book", help="run every study, then build the book")
     book.add_argument("--profile", default="quick", choices=PROFILES)
     book.add_argument("--jobs", type=int, default=1)
     book.add_argument("--no-run", action="store_true", help="only build from the executed chapters")
     book.add_argument("--path-output", type=Path, help="build folder (default ./_build)")
-
-    from latentlib.data import FETCHERS
+    book.add_argument("--quiet", action="store_true", help="no progress lines (notices and errors still show)")
+    book.add_argument("--allow-dirty", action="store_true",
+                      help="write the reference build from uncommitted code (the chapters say so)")
 
     data = commands.add_parser("data", help="fetch (or check) a dataset under the data root")
-    data.add_argument("dataset", choices=sorted(FETCHERS))
+    data.add_argument("dataset", choices=["all", *sorted(FETCHERS)], help="a dataset, or 'all' of them")
     data.add_argument("--root", type=Path, help="data root (default $LATENTLIB_DATA or ~/.cache/latentlib)")
 
     commands.add_parser("list", help="list the studies and their parameters")
@@ -56,43 +84,80 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(fold_parameters(list(sys.argv[1:] if argv is None else argv)))
     from latentlib import runner
 
     try:
         if args.command == "run":
             names = runner.study_names() if args.names == ["all"] else args.names
-            executions = runner.run_notebooks(
+            executions, failed = runner.run_notebooks(
                 names, jobs=args.jobs, profile=args.profile, parameters=_parameters(args.parameter),
-                output_dir=args.output_dir, results_dir=args.results_dir,
+                output_dir=args.output_dir, results_dir=args.results_dir, keep_going=len(names) > 1,
+                progress=not args.quiet, allow_dirty=args.allow_dirty,
             )
             for done in executions:
                 print(f"{done.study}: {done.output} ({done.records} records, {done.wall_seconds:.1f} s)")
-            if args.results_dir is None:  # new records in the book: its results page follows them
+            if args.results_dir is None and executions:  # new records: the results page follows them
                 from latentlib.report import write_results_page
 
                 print(f"results page: {write_results_page()}")
+            if failed:
+                return _summarise_failures(failed)
         elif args.command == "book":
+            failed = []
             if not args.no_run:
-                runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile)
+                _, failed = runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile,
+                                                 keep_going=True, progress=not args.quiet,
+                                                 allow_dirty=args.allow_dirty)
             from latentlib.report import write_results_page
 
             write_results_page()  # the paper-vs-ours page is generated from the records
             html = runner.build_book(path_output=args.path_output)
             print(f"book: {html / 'index.html'}")
+            if failed:
+                code = _summarise_failures(failed)
+                # a chapter skipped for want of data keeps its committed build: the book is whole
+                return code if any(not f.missing_data for f in failed) else 0
         elif args.command == "data":
-            from latentlib.data import FETCHERS
+            from latentlib.datasets import fetch
 
-            print(FETCHERS[args.dataset](args.root))
+            failed = []
+            for name in sorted(FETCHERS) if args.dataset == "all" else [args.dataset]:
+                try:
+                    print(f"{name}: {fetch(name, args.root)}", flush=True)
+                except (FileNotFoundError, OSError, RuntimeError) as error:
+                    if args.dataset != "all":
+                        raise
+                    failed.append(name)
+                    print(f"{name}: not available\n  {str(error).splitlines()[0]}", file=sys.stderr)
+            if failed:
+                print(f"not available: {', '.join(failed)} (each message above says how to get it)",
+                      file=sys.stderr)
+                return 1
         elif args.command == "list":
+            from latentlib.studies import STUDY_CONFIGS, config_class
+
             for study in runner.study_names():
-                config = StudyConfig.registry.get(study)
+                config = config_class(study) if study in STUDY_CONFIGS else None
                 params = ", ".join(config.parameter_names()) if config else "(no config)"
                 print(f"{study}: {params}")
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _summarise_failures(failed: list[Any]) -> int:
+    """Name each chapter that did not run and what would make it run; exit code 1."""
+    print("\nchapters not re-executed (their committed build is kept):", file=sys.stderr)
+    for error in failed:
+        if error.missing_data:
+            print(f"  {error.study}: its data is not available here; `latentlib data all` fetches every "
+                  f"dataset that can be had ({error.evalue.splitlines()[0]})", file=sys.stderr)
+        else:
+            print(f"  {error.study}: {error.ename} in cell {error.cell}: {error.evalue.splitlines()[0]} "
+                  f"(the failed notebook: {error.notebook})", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

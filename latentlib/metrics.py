@@ -18,20 +18,38 @@ def _labels(name: str, values: np.ndarray) -> np.ndarray:
     return array
 
 
-def cluster_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Accuracy under the best one-to-one map of predicted clusters to true classes.
-
-    Builds the cluster x class contingency table and maximises the matched count with
-    :func:`scipy.optimize.linear_sum_assignment` (the usual deep-clustering "ACC").
-    Clusters left unmatched (more clusters than classes) count as errors.
-    """
+def contingency(y_true: np.ndarray, y_pred: np.ndarray, *, classes: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(table, classes, clusters)``: items per (class, cluster), rows ``classes``
+    (default: the classes present) and columns the distinct cluster ids."""
     y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} vs {len(y_pred)}")
+    classes = np.unique(y_true) if classes is None else np.asarray(classes)
+    clusters = np.unique(y_pred)
+    table = np.array([[np.sum((y_true == c) & (y_pred == k)) for k in clusters] for c in classes],
+                     dtype=np.int64).reshape(len(classes), len(clusters))
+    return table, classes, clusters
+
+
+def match_clusters(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The one-to-one map of rows (classes) to columns (clusters) that maximises the
+    matched count (Hungarian algorithm): ``(rows, cols)`` as from linear_sum_assignment."""
+    return linear_sum_assignment(table, maximize=True)
+
+
+def cluster_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Accuracy under the best one-to-one map of predicted clusters to true classes.
+
+    Builds the class x cluster contingency table and maximises the matched count with
+    :func:`match_clusters` (the usual deep-clustering "ACC"). Clusters left unmatched
+    (more clusters than classes) count as errors.
+    """
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
     if len(y_true) == 0:
         raise ValueError("y_true is empty")
-    table = skm.confusion_matrix(y_true, y_pred, labels=np.union1d(y_true, y_pred))
-    rows, cols = linear_sum_assignment(table, maximize=True)
+    table, _, _ = contingency(y_true, y_pred)
+    rows, cols = match_clusters(table)
     return float(table[rows, cols].sum() / len(y_true))
 
 

@@ -15,7 +15,8 @@ import pandas as pd
 from latentlib.paper import deep_clustering_mnist
 from latentlib.provenance import project_root
 from latentlib.results import load_records
-from latentlib.tables import beside_paper, claims, falls_with_size, formatted, summarise
+from latentlib.tables import beside_paper, formatted, summarise
+from latentlib.verdicts import beats, falls_with
 
 PAGE = Path("book") / "paper_vs_ours.md"
 TABLE_STUDIES = ("02_triplet_vs_mse", "03_pca_vs_autoencoder")
@@ -67,10 +68,6 @@ def _dataset_note(group: pd.DataFrame) -> list[str]:
             "comparison can be set beside them, not the levels._", ""]
 
 
-def _verdict(holds: bool) -> str:
-    return "holds" if holds else "does not hold"
-
-
 def table_i_section(frame: pd.DataFrame) -> list[str]:
     lines = []
     for name, group in _variants(frame):
@@ -84,21 +81,20 @@ def table_i_section(frame: pd.DataFrame) -> list[str]:
                   _markdown(beside_paper(summary, table="I", columns={"triplet": triplet, "mse": mse})), "",
                   "All metrics (mean ± std over seeds; `collapsed` counts runs flagged as collapsed):", "",
                   _markdown(formatted(summary)), ""]
-        if (triplet, 4) in summary.index or (triplet, summary.index[0][1]) in summary.index:
-            check = claims(summary, better=triplet, worse=mse)
-            ext = claims(summary, better=triplet, worse=mse, metric="acc")
-            collapsed = int(table["collapsed"].fillna(False).astype(bool).sum()) if "collapsed" in table else 0
-            if collapsed:
-                lines.append(f"- **{collapsed} of {len(table)} runs collapsed** (flagged in their records): "
-                             "their silhouette says nothing about the classes; read ACC and NMI.")
-            lines += [
-                f"- Paper: triplet > MSE in SS at every d. Ours: {_verdict(bool(check['holds'].all()))} "
-                f"({int(check['holds'].sum())} of {len(check)} sizes); in ACC "
-                f"{_verdict(bool(ext['holds'].all()))} ({int(ext['holds'].sum())} of {len(ext)}).",
-                f"- Paper: SS falls with d for both objectives. Ours: triplet "
-                f"{_verdict(falls_with_size(summary, triplet))}, MSE {_verdict(falls_with_size(summary, mse))}.",
-                "",
-            ]
+        if any(method == triplet for method, _ in summary.index):
+            collapsed = table[table["collapsed"].fillna(False).astype(bool)] if "collapsed" in table else table.iloc[:0]
+            if len(collapsed):
+                by_method = collapsed.groupby("method").size()
+                counts = ", ".join(f"{n} of {int((table['method'] == m).sum())} {m} runs"
+                                   for m, n in by_method.items())
+                lines.append(f"- **Collapsed: {counts}** (flagged in their records): their silhouette says "
+                             "nothing about the classes, and every verdict below leaves them out.")
+            verdicts = [beats(table, better=triplet, worse=mse, metric=metric,
+                              claim=f"Paper: triplet > MSE in SS at every d. Ours, in {metric}")
+                        for metric in ("silhouette", "acc")]
+            verdicts += [falls_with(table, method=method, claim=f"Paper: SS falls with d. Ours, {method}")
+                         for method in (triplet, mse)]
+            lines += [f"- {v.sentence()}" for v in verdicts] + [""]
     return lines
 
 
@@ -116,15 +112,11 @@ def table_ii_section(frame: pd.DataFrame) -> list[str]:
                   _markdown(beside_paper(summary, table="II",
                                          columns={"pca": "pca", "autoencoder": f"{model}-triplet"})), "",
                   _markdown(formatted(summary)), ""]
-        for ae in (f"{model}-triplet", f"{model}-mse"):
-            if any(m == ae for m, _ in summary.index):
-                ss = claims(summary, better=ae, worse="pca")
-                acc = claims(summary, better=ae, worse="pca", metric="acc")
-                lines.append(f"- {ae} > PCA in SS at every d: {_verdict(bool(ss['holds'].all()))} "
-                             f"({int(ss['holds'].sum())} of {len(ss)}); in ACC: "
-                             f"{_verdict(bool(acc['holds'].all()))} ({int(acc['holds'].sum())} of {len(acc)}).")
-        lines.append(f"- PCA's SS falls with d: {_verdict(falls_with_size(summary, 'pca'))}.")
-        lines.append("")
+        verdicts = [beats(tables, better=ae, worse="pca", metric=metric, claim=f"{ae} > PCA in {metric} at every d")
+                    for ae in (f"{model}-triplet", f"{model}-mse") if (tables["method"] == ae).any()
+                    for metric in ("silhouette", "acc")]
+        verdicts.append(falls_with(tables, method="pca", claim="PCA's SS falls with d"))
+        lines += [f"- {v.sentence()}" for v in verdicts] + [""]
         umap_rows = table[table["method"].str.startswith("umap")]
         if len(umap_rows):
             summary_n2d = summarise(umap_rows, by=("method", "input", "embedding_size"),

@@ -18,15 +18,15 @@ from typing import Any
 import pandas as pd
 
 from latentlib.config import StudyConfig
-from latentlib.provenance import environment, project_root
-
-RESULTS_ENV = "LATENTLIB_RESULTS"
+from latentlib.events import notices
+from latentlib.provenance import RunContext, environment, project_root
 
 
 def results_dir() -> Path:
-    """``$LATENTLIB_RESULTS``, else ``book/results`` of the project, else ``./results``."""
-    if os.environ.get(RESULTS_ENV):
-        return Path(os.environ[RESULTS_ENV]).expanduser()
+    """The run context's folder, else ``book/results`` of the project, else ``./results``."""
+    context = RunContext.current()
+    if context.results_dir is not None:
+        return context.results_dir
     root = project_root()
     return root / "book" / "results" if root else Path.cwd() / "results"
 
@@ -56,6 +56,8 @@ def make_record(*, config: StudyConfig, run: dict[str, Any], metrics: dict[str, 
         "device": device,
         "environment": environment(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # fallbacks, skipped inputs, refitted caches: what the reader must know about this number
+        "notices": notices(),
         **(extra or {}),
     }
 

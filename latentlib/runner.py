@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +23,34 @@ from typing import Any
 import jupytext
 import nbformat
 
-from latentlib.config import StudyConfig, config_for
-from latentlib.provenance import EXECUTION_ENV, git_commit, project_root
-from latentlib.results import RESULTS_ENV, read_records, variant, write_json_atomic
+from latentlib.config import StudyConfig
+from latentlib.progress import EventPrinter, read_notices
+from latentlib.provenance import (RunContext, git_commit, imported_library_modules, library_digest,
+                                  new_execution_id, project_root)
+from latentlib.results import read_records, variant, write_json_atomic
+from latentlib.studies import STUDY_CONFIGS, config_for
 
 NOTEBOOKS = "notebooks"
 EXECUTED = Path("book") / "executed"
 RESULTS = Path("book") / "results"
+# scratch space of running executions, and the notebooks of failed ones (ignored by git)
+SCRATCH = Path("_build") / "runs"
+FAILED = Path("_build") / "failed"
 BANNER_TAG = "latentlib-provenance"
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter's execution failed in a cell; nothing it would have replaced was touched."""
+
+    def __init__(self, study: str, *, cell: int | None, ename: str, evalue: str, notebook: Path) -> None:
+        super().__init__(f"{study} failed in cell {cell}: {ename}: {evalue}\n"
+                         f"the failed notebook is {notebook}; the committed chapter and its records are unchanged")
+        self.study, self.cell, self.ename, self.evalue, self.notebook = study, cell, ename, evalue, notebook
+
+    @property
+    def missing_data(self) -> bool:
+        """The chapter stopped because no source of its dataset is available here."""
+        return self.ename == "DatasetNotFoundError"
 
 
 @dataclass
@@ -76,24 +95,40 @@ def source_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def chapter_library_digest(path: Path) -> str:
+    """sha256 of the library code a notebook source imports (directly or not): the
+    executed chapter stores it, so a changed model or loader marks the chapter stale."""
+    cells = [cell.source for cell in jupytext.read(path).cells if cell.cell_type == "code"]
+    return library_digest(imported_library_modules(cells))
+
+
 def validate_parameters(study: str, profile: str, parameters: dict[str, Any]) -> StudyConfig | None:
     """Build the study's config before anything runs, so bad input fails in seconds."""
-    if study not in StudyConfig.registry:
+    if study not in STUDY_CONFIGS:
         return None
     return config_for(study, profile, **parameters)
 
 
 def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any] | None = None,
                  root: str | Path | None = None, output_dir: str | Path | None = None,
-                 results_dir: str | Path | None = None, progress: bool = True) -> Execution:
+                 results_dir: str | Path | None = None, progress: bool = True,
+                 allow_dirty: bool = False) -> Execution:
     """Execute one study notebook with papermill and stamp its provenance.
+
+    The execution is atomic: papermill writes the notebook and the kernel writes its
+    records into a scratch folder under ``_build/runs/``; only a run that completes
+    replaces ``<output_dir>/<study>.ipynb`` and the records of its variant. A failed
+    run leaves both untouched and keeps its notebook under ``_build/failed/``.
 
     Raises
     ------
     ValueError
-        Before executing anything, for an unknown study, profile or parameter.
-    RuntimeError
-        When a cell fails; the partly executed notebook is kept to read the traceback.
+        Before executing anything, for an unknown study, profile or parameter, and when
+        the reference build (``book/``) would be written from uncommitted code without
+        ``allow_dirty``.
+    ChapterFailed
+        When a cell fails; the message names the cell, the error and where the failed
+        notebook is.
     """
     import papermill
 
@@ -105,36 +140,45 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
     output_dir = Path(output_dir) if output_dir else root / EXECUTED
     results_dir = Path(results_dir) if results_dir else root / RESULTS
     output = output_dir / f"{study}.ipynb"
-    output_dir.mkdir(parents=True, exist_ok=True)
+    commit = git_commit(str(root))
+    writes_reference = output_dir.resolve() == (root / EXECUTED).resolve() or \
+        results_dir.resolve() == (root / RESULTS).resolve()
+    if writes_reference and commit.endswith("+dirty") and not allow_dirty:
+        raise ValueError("the reference build (book/executed, book/results) is written only from committed "
+                         f"code, and the library or notebooks have uncommitted changes ({commit}); commit "
+                         "them, write elsewhere with --output-dir and --results-dir, or pass --allow-dirty "
+                         "(the chapter then says so)")
 
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    execution = uuid.uuid4().hex[:12]
-    saved_env = {key: os.environ.get(key) for key in (RESULTS_ENV, EXECUTION_ENV)}
-    os.environ[RESULTS_ENV] = str(results_dir)
-    os.environ[EXECUTION_ENV] = execution
+    execution = new_execution_id()
+    scratch = root / SCRATCH / f"{study}-{execution}"
+    staged_output, staged_results = scratch / f"{study}.ipynb", scratch / "results"
+    scratch.mkdir(parents=True)
+    unexecuted = scratch / "input.ipynb"
+    nbformat.write(notebook, unexecuted)
+    events = scratch / "events.jsonl"
+    events.touch()
     start = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            unexecuted = Path(scratch) / f"{study}.ipynb"
-            nbformat.write(notebook, unexecuted)
+        with RunContext(results_dir=staged_results, execution_id=execution, events=events).active(), \
+                EventPrinter(events, study=study, progress=progress):
             papermill.execute_notebook(
-                str(unexecuted), str(output), parameters={"profile": profile, **parameters},
+                str(unexecuted), str(staged_output), parameters={"profile": profile, **parameters},
                 kernel_name="python3", cwd=str(root), progress_bar=progress,
+                # the kernel's "running over TCP without encryption" warning is not the user's business
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     except papermill.PapermillExecutionError as error:
-        raise RuntimeError(f"{study} failed in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
-                           f"the partly executed notebook is {output}") from None
-    finally:
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        failed = root / FAILED / f"{study}.ipynb"
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged_output, failed)
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise ChapterFailed(study, cell=error.exec_count, ename=error.ename, evalue=error.evalue,
+                            notebook=failed) from None
     wall = time.perf_counter() - start
 
-    records = [r for r in read_records(study, results_dir)
-               if r.get("environment", {}).get("execution_id") == execution]
+    records = read_records(study, staged_results)
     stamp = {
         "study": study,
         "profile": profile,
@@ -142,7 +186,8 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
         "variant": variant(config) if config else profile,
         "source": f"{NOTEBOOKS}/{source.name}",
         "source_sha256": source_digest(source),
-        "commit": git_commit(str(root)),
+        "library_sha256": chapter_library_digest(source),
+        "commit": commit,
         "wall_seconds": round(wall, 1),
         "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "execution_id": execution,
@@ -151,10 +196,29 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
         "records": len(records),
         # a chapter that loaded its fits from the cache ran faster than a fresh execution
         "cached_fits": sum(bool(r["run"].get("fit_from_cache")) for r in records),
+        "notices": read_notices(events),
     }
-    _stamp_notebook(output, stamp)
-    write_json_atomic(results_dir / study / stamp["variant"] / "_execution.json", stamp)
+    _stamp_notebook(staged_output, stamp)
+    write_json_atomic(staged_results / study / stamp["variant"] / "_execution.json", stamp)
+    _publish(staged_results / study / stamp["variant"], results_dir / study / stamp["variant"])
+    output_dir.mkdir(parents=True, exist_ok=True)
+    os.replace(staged_output, output)
+    shutil.rmtree(scratch, ignore_errors=True)
     return Execution(study=study, profile=profile, output=output, wall_seconds=wall, records=len(records))
+
+
+def _publish(staged: Path, target: Path) -> None:
+    """Replace the records folder ``target`` by ``staged`` (the old one is kept aside
+    until the new one is in place, so a crash leaves one of them whole)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    incoming, previous = (target.with_name(f".{target.name}.{part}") for part in ("incoming", "previous"))
+    for leftover in (incoming, previous):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(staged, incoming)
+    if target.exists():
+        os.replace(target, previous)
+    os.replace(incoming, target)
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _describe_data(data: dict[str, Any]) -> str:
@@ -175,11 +239,14 @@ def banner_markdown(stamp: dict[str, Any]) -> str:
         + (f" with overrides `{overrides}`" if overrides else " (no overrides)"),
         f"- **Data**: {'; '.join(stamp['data']) or 'none recorded'}",
         f"- **Device**: {'; '.join(stamp['device']) or 'not recorded'}",
-        f"- **Commit**: `{stamp['commit']}`; source `{stamp['source']}`",
+        f"- **Commit**: `{stamp['commit']}`"
+        + (" (**uncommitted changes**: not a reference build)" if stamp["commit"].endswith("+dirty") else "")
+        + f"; source `{stamp['source']}`",
         f"- **Executed**: {stamp['executed']}, wall time {_format_seconds(stamp['wall_seconds'])}"
         + (f" ({stamp['cached_fits']} of {stamp['records']} fits loaded from the fit cache)"
            if stamp.get("cached_fits") else " (every model trained in this run)")
         + f", {stamp['records']} result records",
+        *[f"- **Notice**: {n['message']}" for n in stamp.get("notices", [])],
         f"- **Re-run**: `latentlib run {stamp['study']} --profile {stamp['profile']}"
         + (f" {overrides}`" if overrides else "`"),
         "```",
@@ -229,17 +296,37 @@ def _run_one(kwargs: dict[str, Any]) -> Execution:
     return run_notebook(**kwargs)
 
 
-def run_notebooks(names: list[str], *, jobs: int = 1, **kwargs: Any) -> list[Execution]:
-    """Run several studies; ``jobs > 1`` runs them in parallel processes."""
+def run_notebooks(names: list[str], *, jobs: int = 1, keep_going: bool = False,
+                  **kwargs: Any) -> tuple[list[Execution], list[ChapterFailed]]:
+    """Run several studies; ``jobs > 1`` runs them in parallel processes.
+
+    Returns the executions that completed and, with ``keep_going``, the chapters that
+    failed (without it the first failure is raised).
+    """
     root = require_root(kwargs.pop("root", None))
     studies = [find_notebook(name, root).stem for name in names]
     for study in studies:  # fail on bad parameters before the first execution starts
         validate_parameters(study, kwargs.get("profile", "quick"), kwargs.get("parameters") or {})
     calls = [dict(kwargs, name=study, root=root) for study in studies]
+    done: list[Execution] = []
+    failed: list[ChapterFailed] = []
+
+    def collect(outcome: Any) -> None:
+        try:
+            done.append(outcome())
+        except ChapterFailed as error:
+            if not keep_going:
+                raise
+            failed.append(error)
+
     if jobs <= 1 or len(calls) == 1:
-        return [_run_one(call) for call in calls]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_run_one, calls))
+        for call in calls:
+            collect(lambda call=call: _run_one(call))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for future in [pool.submit(_run_one, call) for call in calls]:
+                collect(future.result)
+    return done, failed
 
 
 def build_book(root: str | Path | None = None, *, path_output: str | Path | None = None,

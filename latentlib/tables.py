@@ -72,24 +72,3 @@ def formatted(summary: pd.DataFrame, metrics: Sequence[str] = METRICS, digits: i
         if extra in summary.columns:
             out[extra] = summary[extra]
     return out
-
-
-def claims(summary: pd.DataFrame, *, better: str, worse: str, metric: str = "silhouette") -> pd.DataFrame:
-    """Per size: is ``better``'s mean above ``worse``'s, and by how many pooled stds."""
-    rows = []
-    sizes = sorted({size for method, size in summary.index if method in (better, worse)})
-    for size in sizes:
-        if (better, size) not in summary.index or (worse, size) not in summary.index:
-            continue
-        a, b = summary.loc[(better, size)], summary.loc[(worse, size)]
-        gap = a[f"{metric}_mean"] - b[f"{metric}_mean"]
-        pooled = np.sqrt((np.nan_to_num(a[f"{metric}_std"]) ** 2 + np.nan_to_num(b[f"{metric}_std"]) ** 2) / 2)
-        rows.append({"d": size, f"{better} - {worse}": gap, "holds": bool(gap > 0),
-                     "gap / pooled std": gap / pooled if pooled > 0 else np.inf * np.sign(gap)})
-    return pd.DataFrame(rows).set_index("d")
-
-
-def falls_with_size(summary: pd.DataFrame, method: str, metric: str = "silhouette") -> bool:
-    """Whether ``method``'s mean ``metric`` decreases at every step up in size."""
-    values = summary.xs(method, level=0)[f"{metric}_mean"].sort_index().to_numpy()
-    return bool(len(values) > 1 and np.all(np.diff(values) < 0))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from audio_fixtures import write_drumkit
 
-from latentlib.data.audio_clips import load_audio_clips
-from latentlib.data.common import DatasetNotFoundError
-from latentlib.data.drumkits import CLASS_NAMES, SYSTEM_FOLDER, instrument_class, load_drumkits
+from latentlib.audio.data import load_audio_clips
+from latentlib.audio.drumkits import CLASS_NAMES, SYSTEM_FOLDER, instrument_class, load_drumkits
+from latentlib.datasets import fetch
+from latentlib.sources import DatasetNotFoundError
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -67,3 +68,42 @@ def test_installed_package_gives_every_class_in_train_and_held_out_kits():
     train, test = clips.split()
     assert set(clips.labels[train]) == set(clips.labels[test]) == set(range(6))
     assert not set(clips.groups[train]) & set(clips.groups[test])
+
+
+def test_auto_falls_back_to_the_kits_and_the_fetcher_describes_them(kits):
+    with pytest.warns(UserWarning, match="data source 'drumkits' used"):  # the fallback is said out loud
+        clips = load_audio_clips("auto", root=kits)
+    assert clips.source.startswith("Debian hydrogen-drumkits") and len(clips) == 7
+    assert "7 clips in 2 kits, 1 listed but missing" in fetch("drumkits", kits)
+
+
+def test_download_unpacks_without_installing(tmp_path, monkeypatch):
+    """apt-get download + dpkg-deb -x into the target, renamed into place only when whole."""
+    from latentlib.audio import drumkits
+
+    calls = []
+
+    def fake_run(command, cwd=None, **kwargs):
+        calls.append(command[:2])
+        if command[:2] == ["apt-get", "download"]:
+            (Path(cwd) / f"{drumkits.PACKAGE}_1.0_all.deb").write_bytes(b"deb")
+        if command[:2] == ["dpkg-deb", "-x"]:
+            kit = Path(command[3]) / drumkits.SYSTEM_FOLDER.relative_to("/") / "Kit"
+            kit.mkdir(parents=True)
+            (kit / "drumkit.xml").write_text("<drumkit_info/>")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(drumkits.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(drumkits.subprocess, "run", fake_run)
+    kits = drumkits.download_drumkits(tmp_path / "hydrogen-drumkits")
+    assert (kits / "Kit" / "drumkit.xml").exists()
+    assert calls == [["apt-get", "download"], ["dpkg-deb", "-x"]]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch left behind
+
+
+def test_download_failure_says_what_to_run(tmp_path, monkeypatch):
+    from latentlib.audio import drumkits
+
+    monkeypatch.setattr(drumkits.shutil, "which", lambda name: None)
+    with pytest.raises(DatasetNotFoundError, match="apt-get download hydrogen-drumkits"):
+        drumkits.download_drumkits(tmp_path / "hydrogen-drumkits")

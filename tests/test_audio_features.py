@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import librosa
 import numpy as np
 import pytest
 import soundfile as sf
 from audio_fixtures import SR, tone, write_urbansound8k
 
-from latentlib.audio import FeatureConfig, extract_features, load_clip, log_mel
-from latentlib.data.urbansound import load_urbansound8k
+from latentlib.audio.features import FeatureConfig, extract_features, load_clip, log_mel
+from latentlib.audio.urbansound import load_urbansound8k
 
 CONFIG = FeatureConfig(n_mels=32)
 
@@ -101,3 +104,11 @@ def test_bad_feature_parameters_name_the_parameter():
         FeatureConfig(duration=-1.0)
     with pytest.raises(ValueError, match="n_jobs"):
         extract_features([], CONFIG, n_jobs=0)
+
+
+def test_importing_the_features_module_does_not_import_torch():
+    # joblib worker processes import it: torch would add seconds and memory to each worker
+    code = ("import sys, latentlib.audio.features; "
+            "assert 'torch' not in sys.modules, [m for m in sys.modules if m.startswith('latentlib')]")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr

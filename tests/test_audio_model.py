@@ -1,4 +1,4 @@
-"""Spectrogram autoencoder: pooled embedding, exact reconstruction shape, fit through train."""
+"""Spectrogram autoencoder: pooled embedding, exact reconstruction shape, fit through the engine."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from latentlib.models import SpectrogramAutoencoder, SpectrogramConfig, build_model
-from latentlib.train import TrainConfig, fit_autoencoder
+from latentlib.audio.models import SpectrogramAutoencoder, SpectrogramConfig
+from latentlib.autoencoder import Autoencoder, TrainConfig, fit_autoencoder
 
 
 @pytest.mark.parametrize("shape, channels", [((1, 64, 173), (8, 16, 32)), ((1, 32, 173), (8, 16)),
                                              ((1, 7, 9), (4,)), ((1, 128, 173), (4, 4, 4, 4))])
 def test_reconstruction_has_the_input_shape_and_embedding_is_the_pool(shape, channels):
     torch.manual_seed(0)
-    model = build_model(SpectrogramConfig(input_shape=shape, channels=channels, embedding_size=12)).eval()
-    assert isinstance(model, SpectrogramAutoencoder)
+    model = SpectrogramConfig(input_shape=shape, channels=channels, embedding_size=12).build().eval()
+    assert isinstance(model, SpectrogramAutoencoder) and isinstance(model, Autoencoder)
     x = torch.rand(3, *shape)
     with torch.no_grad():
         reconstruction, z = model(x)
@@ -58,3 +58,22 @@ def test_fit_autoencoder_trains_it_and_the_loss_falls(tmp_path):
     assert again.from_cache and again.history == fit.history
     with torch.no_grad():
         torch.testing.assert_close(again.model.encode(torch.from_numpy(x)), fit.model.encode(torch.from_numpy(x)))
+
+
+def test_channel_widths_may_repeat_and_a_bad_one_is_named():
+    assert SpectrogramConfig(channels=(4, 4)).channels == (4, 4)
+    with pytest.raises(ValueError, match=r"channels\[1\] must be a positive int"):
+        SpectrogramConfig(channels=(4, 0))
+    with pytest.raises(ValueError, match=r"embedding_size \(bottleneck filters\) must be a positive int"):
+        SpectrogramConfig(embedding_size=True)
+
+
+def test_build_gives_a_fresh_model_drawn_from_the_torch_seed():
+    config = SpectrogramConfig(input_shape=(1, 16, 20), channels=(4, 8), embedding_size=6)
+    torch.manual_seed(0)
+    first = config.build()
+    torch.manual_seed(0)
+    second = config.build()
+    assert first is not second and first.config is config
+    for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)

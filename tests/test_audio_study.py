@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from audio_fixtures import write_urbansound8k
 
-from latentlib.audio_study import (class_overlaps, confusion_table, nearest_neighbours, neighbour_precision,
-                                   neighbour_table, pick_queries, run_audio_study)
-from latentlib.config import AudioStudyConfig
-from latentlib.data.urbansound import load_urbansound8k
+from latentlib.audio.config import AudioStudyConfig
+from latentlib.audio.study import class_overlaps, confusion_table, neighbour_table, pick_queries, run_audio_study
+from latentlib.audio.urbansound import load_urbansound8k
+from latentlib.probe import nearest_neighbours, neighbour_precision
 from latentlib.results import load_records
 
 
@@ -30,8 +30,12 @@ def small_config(**overrides):
     return AudioStudyConfig.from_profile("quick", **values)
 
 
+@pytest.mark.filterwarnings("ignore:3 of 21 audio clips skipped")  # the fixture's bad files, checked once
 def test_study_scores_held_out_folds_and_records_skips(clips, tmp_path):
-    study = run_audio_study(small_config(), clips, progress=False)
+    with pytest.warns(UserWarning, match="3 of 21 audio clips skipped \\(1 unreadable, 1 empty, 1 silent\\)"):
+        study = run_audio_study(small_config(), clips, progress=False)
+    said = study.records[0]["notices"][-1]  # and the records carry it
+    assert (said["kind"], said["skipped"]) == ("skipped", {"unreadable": 1, "empty": 1, "silent": 1})
     assert set(study.groups_test) == {"fold2", "fold3"}
     assert set(study.clips.groups[study.train_idx]) == {"fold1"}
     assert study.z_test.shape == (12, 4)
@@ -63,7 +67,7 @@ def test_a_bad_split_fails_before_any_feature_is_computed(clips, tmp_path):
 def test_confusion_table_orders_clusters_by_their_matched_class():
     y_true = np.array([0, 0, 0, 1, 1, 2, 2, 2])
     y_cluster = np.array([5, 5, 3, 3, 3, 1, 1, 5])
-    table = confusion_table(y_true, y_cluster, ["a", "b", "c"])
+    table = confusion_table(y_true, y_cluster, class_names=["a", "b", "c"])
     assert list(table.columns) == ["c5", "c3", "c1"]
     assert table.to_numpy().tolist() == [[2, 1, 0], [0, 2, 0], [1, 0, 2]]
 
@@ -72,7 +76,7 @@ def test_class_overlaps_by_hand():
     # a: half in cluster 0, half in 1; b: all in 1; c: all in 2
     y_true = np.array([0, 0, 1, 1, 2, 2])
     y_cluster = np.array([0, 1, 1, 1, 2, 2])
-    table = class_overlaps(y_true, y_cluster, ["a", "b", "c"])
+    table = class_overlaps(y_true, y_cluster, class_names=["a", "b", "c"])
     pairs = {(r.class_a, r.class_b): r.overlap for r in table.itertuples()}
     assert pairs == {("a", "b"): 0.5, ("a", "c"): 0.0, ("b", "c"): 0.0}
     assert (table.iloc[0]["class_a"], table.iloc[0]["class_b"]) == ("a", "b")
@@ -87,6 +91,7 @@ def test_neighbours_and_neighbour_precision_by_hand():
     assert neighbour_precision(z, y, k=1) == pytest.approx(0.8)
 
 
+@pytest.mark.filterwarnings("ignore:3 of 21 audio clips skipped")  # the fixture's bad files, checked once
 def test_queries_and_neighbour_table(clips):
     study = run_audio_study(small_config(), clips, progress=False, write=False)
     queries = pick_queries(study, n=2)
@@ -95,3 +100,43 @@ def test_queries_and_neighbour_table(clips):
     assert isinstance(table, pd.DataFrame) and len(table) == 4
     assert table["role"].tolist()[0] == "query" and table["distance"].is_monotonic_increasing
     assert all("/" in name and not name.startswith("/") for name in table["clip"])
+
+
+def test_confusion_table_puts_unmatched_clusters_last_and_keeps_absent_classes():
+    # more clusters than classes: c3 and c2 match a and b, c0 and c1 follow in id order
+    y_true = np.array([0, 0, 0, 1, 1, 1])
+    y_cluster = np.array([3, 3, 0, 2, 2, 1])
+    table = confusion_table(y_true, y_cluster, class_names=["a", "b"])
+    assert list(table.columns) == ["c3", "c2", "c0", "c1"]
+    assert table.to_numpy().tolist() == [[2, 0, 1, 0], [0, 2, 0, 1]]
+    # a class with no held-out clip keeps its row, all zeros
+    table = confusion_table(np.array([0, 0, 2, 2]), np.array([1, 1, 0, 0]), class_names=["a", "b", "c"])
+    assert list(table.index) == ["a", "b", "c"] and list(table.columns) == ["c1", "c0"]
+    assert table.to_numpy().tolist() == [[2, 0], [0, 0], [0, 2]]
+
+
+def test_config_is_registered_and_built_from_the_notebook_parameters():
+    from latentlib.studies import config_class
+
+    assert config_class("04_audio_urbansound") is AudioStudyConfig
+    namespace = {name: None for name in AudioStudyConfig.parameter_names()}
+    namespace.update(profile="smoke", epochs=3, channels=[4, 8])  # papermill hands lists over
+    config = AudioStudyConfig.from_parameters(namespace)
+    assert config == AudioStudyConfig.from_profile("smoke", epochs=3, channels=(4, 8))
+    assert (config.channels, config.n_mels, config.clips_per_cell) == ((4, 8), 32, 2)
+    assert config.overrides() == {"epochs": 3, "channels": (4, 8)}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(seed=-1), "seed must be an int >= 0"),
+    (dict(n_clusters=1), "n_clusters must be None or an int >= 2"),
+    (dict(n_mels=4), r"n_mels must be at least 2 \*\* len\(channels\) = 8"),
+    (dict(data_source="esc50"), "data_source must be one of 'auto', 'urbansound8k', 'drumkits'"),
+    (dict(test_groups=()), "test_groups must be None or a non-empty list"),
+    (dict(channels=(8, 8)), "channels must be"),
+    (dict(learning_rate=float("inf")), "learning_rate must be a positive finite number"),
+    (dict(device="tpu"), "device must be one of"),
+])
+def test_bad_parameters_name_the_parameter(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        AudioStudyConfig.from_profile("quick", **overrides)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from latentlib.baselines import PCAEmbedding, flatten
-from latentlib.manifold_clustering import cluster_manifold
+from latentlib.manifold import cluster_manifold
 from latentlib.metrics import cluster_accuracy
 from latentlib.probe import knn_accuracy
 

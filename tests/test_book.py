@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from latentlib.runner import BANNER_TAG, source_digest, study_names
+from latentlib.runner import BANNER_TAG, chapter_library_digest, source_digest, study_names
 
 
 @pytest.mark.parametrize("study", study_names())
@@ -20,6 +20,9 @@ def test_executed_chapter_matches_its_source(study, root):
     notebook = nbformat.read(executed, as_version=4)
     stamp = notebook.metadata.get("latentlib", {})
     assert stamp.get("source_sha256") == source_digest(source), f"{executed.name} is stale; {fix}"
+    assert stamp.get("library_sha256") == chapter_library_digest(source), \
+        f"{executed.name} is stale: library code it imports changed; {fix}"
+    assert not stamp.get("commit", "").endswith("+dirty"), f"{executed.name} ran on uncommitted code; {fix}"
     assert stamp.get("profile") == "quick" and stamp.get("records", 0) > 0
     # the code that ran is the code of the source (papermill adds its injected cell)
     ran = [c.source for c in notebook.cells

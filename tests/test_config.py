@@ -1,6 +1,7 @@
 import pytest
 
-from latentlib.config import EmbeddingSizeConfig, config_for
+from latentlib.images.config import EmbeddingSizeConfig
+from latentlib.studies import config_for
 from latentlib.results import variant
 
 
@@ -10,7 +11,28 @@ def test_profiles_differ_only_where_they_say():
     assert quick.embedding_sizes == (2, 4, 8, 16, 32)
     assert smoke.epochs < quick.epochs
     assert smoke.n_train < quick.n_train
-    assert EmbeddingSizeConfig.from_profile("paper").n_train is None  # all of full MNIST
+    assert EmbeddingSizeConfig.from_profile("paper").n_train == "all"  # all of full MNIST
+    assert quick.n_test == "all"  # the official test split, whole
+
+
+def test_lists_given_directly_become_tuples_and_all_is_a_count():
+    cfg = EmbeddingSizeConfig(embedding_sizes=[2, 4], n_train="all")
+    assert cfg.embedding_sizes == (2, 4) and cfg.n_train == "all"
+    with pytest.raises(ValueError, match="n_train must be a positive int or 'all', got 'some'"):
+        EmbeddingSizeConfig(n_train="some")
+
+
+def test_classes_per_batch_is_checked_before_any_data_loads():
+    from latentlib.images.config import TripletVsMseConfig
+
+    with pytest.raises(ValueError, match="classes_per_batch must be at most the 10 classes of mnist, got 11"):
+        TripletVsMseConfig.from_profile("quick", classes_per_batch=11)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e999])
+def test_numbers_must_be_finite(value):
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+        EmbeddingSizeConfig.from_profile("quick", learning_rate=value)
 
 
 def test_none_keeps_the_profile_value_and_lists_become_tuples():
@@ -33,11 +55,11 @@ def test_variant_names_profile_and_overrides():
         ("quick", {"epoch": 3}, "unknown parameter 'epoch'.*did you mean 'epochs'"),
         ("quick", {"embedding_sizes": [4, -3]}, "embedding_sizes must be .*bad entry -3"),
         ("quick", {"embedding_sizes": [2.5]}, "embedding_sizes must be"),
-        ("quick", {"embedding_sizes": [4, 4]}, "embedding_sizes must be a list without repeated"),
+        ("quick", {"embedding_sizes": [4, 4]}, "embedding_sizes must be .*(repeated entries)"),
         ("quick", {"embedding_sizes": []}, "embedding_sizes must be a non-empty list"),
         ("quick", {"epochs": 0}, "epochs must be a positive int, got 0"),
         ("quick", {"epochs": True}, "epochs must be a positive int, got True"),
-        ("quick", {"learning_rate": -1.0}, "learning_rate must be a positive number"),
+        ("quick", {"learning_rate": -1.0}, "learning_rate must be a positive finite number"),
         ("quick", {"n_clusters": 1}, "n_clusters must be an int >= 2"),
         ("quick", {"data_source": "internet"}, "data_source must be one of 'auto'"),
         ("quick", {"device": "tpu"}, "device must be one of"),

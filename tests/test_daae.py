@@ -7,10 +7,13 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from latentlib.daae import (Discriminator, TextAEConfig, TextAutoencoder, TextTrainConfig, adversarial_losses,
-                            fit_text_autoencoder, reconstruction_loss)
-from latentlib.text import Noise, Vocabulary, make_batch
-from latentlib.text_eval import encode_ids, interpolate, reconstruct_ids, token_accuracy
+from latentlib.fit import cache_dir, set_seed
+from latentlib.text.config import TextDAAEConfig
+from latentlib.text.decoding import encode_ids, interpolate, reconstruct_ids, token_accuracy
+from latentlib.text.models import (Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch,
+                                   reconstruction_loss)
+from latentlib.text.tokens import Noise, Vocabulary
+from latentlib.text.training import CURVES, TextTrainConfig, TextTrainer, fit_text_autoencoder
 
 TINY = ["the food was great .", "the service was slow .", "i would go back .", "great food , slow service .",
         "never again .", "the staff were friendly and fast .", "cold pizza and warm beer .", "best tacos in town ."]
@@ -92,10 +95,16 @@ def test_adversarial_losses_match_the_bce_definition():
 
 def test_config_errors_name_the_parameter(tiny):
     vocab, ids = tiny
-    with pytest.raises(ValueError, match="hidden_size"):
+    with pytest.raises(ValueError, match="hidden_size must be a positive int, got 0"):
         TextAEConfig(vocab_size=10, hidden_size=0)
-    with pytest.raises(ValueError, match="adversarial_weight"):
+    with pytest.raises(ValueError, match=r"dropout must be a probability in \[0, 1\), got 1"):
+        TextAEConfig(vocab_size=10, dropout=1)
+    with pytest.raises(ValueError, match=r"adversarial_weight must be a finite number >= 0 \(0 turns"):
         TextTrainConfig(adversarial_weight=-1)
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
+        TextTrainConfig(seed=-1)
+    with pytest.raises(ValueError, match="noise must be a latentlib.text.tokens.Noise"):
+        TextTrainConfig(noise=0.3)
     with pytest.raises(ValueError, match="vocab_size"):
         fit_text_autoencoder(small_config(vocab, vocab_size=5), TextTrainConfig(epochs=1), ids, vocab=vocab,
                              use_cache=False, progress=False)
@@ -106,10 +115,10 @@ def test_daae_loss_decreases_on_a_tiny_corpus(tiny):
     vocab, ids = tiny
     fit = fit_text_autoencoder(small_config(vocab), TextTrainConfig(epochs=30, batch_size=4, learning_rate=3e-3),
                                ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
-    rec = fit.history["rec"]
+    rec = fit.curves["rec"]
     assert rec[-1] < 0.5 * rec[0]
-    assert fit.discriminator is not None
-    assert all(np.isfinite(fit.history["adv"])) and all(np.isfinite(fit.history["disc"]))
+    assert list(fit.modules) == ["model", "discriminator"]
+    assert all(np.isfinite(fit.curves["adv"])) and all(np.isfinite(fit.curves["disc"]))
 
 
 @pytest.mark.slow
@@ -118,7 +127,8 @@ def test_plain_autoencoder_memorises_a_tiny_corpus(tiny):
     fit = fit_text_autoencoder(small_config(vocab), TextTrainConfig(epochs=120, batch_size=4, learning_rate=5e-3,
                                                                     adversarial_weight=0, noise=Noise()),
                                ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
-    assert fit.discriminator is None
+    assert list(fit.modules) == ["model"]  # no adversary, no discriminator
+    assert all(np.isnan(fit.curves["adv"])) and all(np.isnan(fit.curves["disc"]))
     _, outputs = reconstruct_ids(fit.model, ids, vocab=vocab)
     scores = token_accuracy(ids, outputs, eos=vocab.eos)
     assert scores["exact"] == 1.0, [vocab.decode(o) for o in outputs]
@@ -141,12 +151,103 @@ def test_same_seed_same_numbers_and_the_cache_returns_the_fit(tiny):
     model, train = small_config(vocab, dropout=0.2), TextTrainConfig(epochs=3, batch_size=4)
     first = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
     second = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
-    assert first.history == second.history and not second.from_cache
+    assert first.curves == second.curves and not second.from_cache
     z_first, z_second = (encode_ids(f.model, ids, vocab=vocab) for f in (first, second))
     np.testing.assert_array_equal(z_first, z_second)
     cached = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
-    assert cached.from_cache and cached.history == first.history and cached.discriminator is not None
+    assert cached.from_cache and cached.curves == first.curves and "discriminator" in cached.modules
+    assert (cache_dir() / f"text-{cached.key}.pt").exists()  # the cache files keep their prefix
+    for name, module in first.modules.items():
+        for (key, value), cached_value in zip(module.state_dict().items(), cached.modules[name].state_dict().values()):
+            torch.testing.assert_close(value, cached_value, rtol=0, atol=0, msg=f"{name}.{key}")
     np.testing.assert_array_equal(encode_ids(cached.model, ids, vocab=vocab), z_first)
     other = fit_text_autoencoder(model, dataclasses.replace(train, seed=1), ids, vocab=vocab, device="cpu",
                                  use_cache=False, progress=False)
-    assert other.history != first.history
+    assert other.curves != first.curves
+
+
+def test_the_cache_key_follows_every_setting_that_changes_the_fit(tiny):
+    vocab, ids = tiny
+    model, train = small_config(vocab), TextTrainConfig(epochs=1)
+    key = TextTrainer(model, train, ids, vocab=vocab)
+
+    def changed(**kwargs):
+        return TextTrainer(kwargs.get("model", model), kwargs.get("train", train), kwargs.get("ids", ids),
+                           vocab=vocab).payload() != key.payload()
+
+    assert not changed()
+    assert changed(model=small_config(vocab, latent_size=4))
+    assert changed(train=dataclasses.replace(train, noise=Noise(drop=0.1)))
+    assert changed(train=dataclasses.replace(train, adversarial_weight=0.0))
+    assert changed(ids=ids[:-1])
+    assert TextTrainer.kind == "text" and "latentlib.text.models" in TextTrainer.code
+
+
+def test_a_text_fit_runs_the_reference_loop(tiny):
+    """The engine's seeding and the trainer's step reproduce, to the last bit, the loop the
+    chapter's published records were made with (model, then discriminator, then the Adam
+    optimisers, the torch generator of the sentence order and the numpy rng of the noise)."""
+    vocab, ids = tiny
+    model_config = small_config(vocab, dropout=0.1)
+    train = TextTrainConfig(epochs=2, batch_size=3, learning_rate=3e-3, adversarial_weight=1.0,
+                            noise=Noise(drop=0.3))
+    fit = fit_text_autoencoder(model_config, train, ids, vocab=vocab, device="cpu", use_cache=False,
+                               progress=False)
+    assert list(fit.curves) == list(CURVES)
+
+    set_seed(train.seed)
+    model = TextAutoencoder(model_config)
+    disc = Discriminator(model_config.latent_size, model_config.discriminator_hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=train.learning_rate, betas=(0.5, 0.999))
+    optimizer_d = torch.optim.Adam(disc.parameters(), lr=train.learning_rate, betas=(0.5, 0.999))
+    generator, rng = torch.Generator().manual_seed(train.seed), np.random.default_rng(train.seed)
+    for epoch in range(train.epochs):
+        model.train()
+        rec_sum = tokens = 0.0
+        for index in torch.randperm(len(ids), generator=generator).split(train.batch_size):
+            batch = make_batch([ids[i] for i in index.tolist()], vocab=vocab, noise=train.noise, rng=rng)
+            logits, target, z = model.masked_logits(batch)
+            rec = F.cross_entropy(logits, target, reduction="sum") / len(index)
+            loss_d, loss_g = adversarial_losses(disc, z)
+            optimizer.zero_grad(set_to_none=True)
+            (rec + train.adversarial_weight * loss_g).backward()
+            optimizer.step()
+            optimizer_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            optimizer_d.step()
+            rec_sum += float(rec.detach()) * len(index)
+            tokens += len(target)
+        assert fit.curves["rec"][epoch] == rec_sum / tokens
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(fit.model.state_dict()[key], value, rtol=0, atol=0, msg=key)
+
+
+def test_study_config_builds_from_the_notebook_parameters():
+    names = {name: None for name in TextDAAEConfig.parameter_names() if name != "profile"}
+    cfg = TextDAAEConfig.from_parameters({**names, "profile": "smoke", "epochs": 3, "pca_sizes": [2, 4]})
+    assert cfg == TextDAAEConfig.from_profile("smoke", epochs=3, pca_sizes=(2, 4))
+    assert cfg.overrides() == {"epochs": 3, "pca_sizes": (2, 4)}
+    assert TextDAAEConfig.from_parameters({"profile": "quick"}) == TextDAAEConfig()
+    assert TextDAAEConfig.from_profile("smoke", n_train="all").n_train == "all"  # the whole split
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"data_source": "imdb"}, "data_source must be one of 'auto', 'yelp', 'rotten_tomatoes'"),
+        ({"device": "tpu"}, "device must be one of"),
+        ({"threads": 0}, "threads must be a positive int"),
+        ({"n_train": 0}, "n_train must be a positive int or 'all'"),
+        ({"dropout": 1.0}, r"dropout must be a probability in \[0, 1\)"),
+        ({"word_drop": -0.1}, "word_drop must be a probability"),
+        ({"word_shuffle": -1}, "word_shuffle must be a finite number >= 0"),
+        ({"adversarial_weight": float("inf")}, "adversarial_weight must be a finite number >= 0"),
+        ({"pca_sizes": (2, 256)}, "pca_sizes must be sizes <= latent_size=128"),
+        ({"n_clusters": 1}, r"n_clusters must be an int >= 2 \(silhouette needs two clusters\)"),
+        ({"seed": -1}, "seed must be an int >= 0"),
+        ({"epcohs": 3}, "did you mean 'epochs'"),
+    ],
+)
+def test_study_config_errors_name_the_parameter(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        TextDAAEConfig.from_profile("quick", **overrides)

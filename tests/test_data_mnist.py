@@ -9,9 +9,9 @@ import tarfile
 import numpy as np
 import pytest
 
-from latentlib.data import CorruptDatasetError, DatasetNotFoundError, load_mnist
-from latentlib.data import mnist
-from latentlib.data.common import file_digest
+from latentlib.images import mnist
+from latentlib.images.mnist import load_mnist
+from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, file_digest
 
 PER_CLASS = 20
 
@@ -62,8 +62,9 @@ def test_split_is_fixed_and_subsets_are_stratified(npm_root):
     assert np.array_equal(first.x_test, second.x_test)
     small = load_mnist("npm", root=root, download=False, n_train=50, n_test=20)
     assert len(small.x_train) == 50 and np.bincount(small.y_test).tolist() == [2] * 10
-    # "at most": asking for more than a source has keeps all of it
-    assert len(load_mnist("npm", root=root, download=False, n_train=500).x_train) == 160
+    # asking for more than a source has is refused with the count it has, never capped
+    with pytest.raises(ValueError, match="n_train must be at most the 160 training images"):
+        load_mnist("npm", root=root, download=False, n_train=500)
 
 
 def test_corrupt_tarball_is_reported_not_used(npm_root):

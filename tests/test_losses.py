@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from latentlib.losses import (
+from latentlib.images.losses import (
     AllTripletsMiner,
     BatchHardMiner,
     EuclideanDistance,

@@ -1,12 +1,12 @@
 import pytest
 import torch
 
-from latentlib.models import MLPAutoencoder, MLPConfig, build_model
+from latentlib.images.models import MLPAutoencoder, MLPConfig
 
 
 @pytest.mark.parametrize("size", [1, 2, 32])
 def test_mlp_autoencoder_shapes(size):
-    model = build_model(MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(64, 32), embedding_size=size))
+    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(64, 32), embedding_size=size).build()
     x = torch.rand(5, 1, 28, 28)
     reconstruction, z = model(x)
     assert isinstance(model, MLPAutoencoder)
@@ -17,7 +17,7 @@ def test_mlp_autoencoder_shapes(size):
 
 
 def test_mlp_without_hidden_layers_is_linear_encoder():
-    model = build_model(MLPConfig(input_shape=(4,), hidden_sizes=(), embedding_size=2))
+    model = MLPConfig(input_shape=(4,), hidden_sizes=(), embedding_size=2).build()
     assert len([m for m in model.encoder.modules() if isinstance(m, torch.nn.Linear)]) == 1
 
 

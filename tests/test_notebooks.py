@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from papermill.parameterize import parameterize_notebook
 
-from latentlib.config import StudyConfig
+from latentlib.studies import config_class
 from latentlib.runner import study_names
 
 STUDIES = study_names()
@@ -28,7 +28,7 @@ def test_parameters_cell_mirrors_the_config(study, root):
     names = [node.targets[0].id for node in tree.body if isinstance(node, ast.Assign)]
     assert all(isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) for node in tree.body), \
         "the parameters cell holds literals only"
-    assert names == StudyConfig.registry[study].parameter_names()
+    assert names == config_class(study).parameter_names()
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 import json
 
-from latentlib.config import EmbeddingSizeConfig
+from latentlib.images.config import EmbeddingSizeConfig
 from latentlib.results import load_records, make_record, read_records, record_path, write_record
 
 

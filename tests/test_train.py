@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from latentlib.evaluate import encode
-from latentlib.models import MLPConfig
-from latentlib.train import TrainConfig, batch_indices, cache_dir, fit_autoencoder
+from latentlib.autoencoder import TrainConfig, batch_indices, fit_autoencoder
+from latentlib.fit import cache_dir
+from latentlib.images.models import MLPConfig
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_cache_reuses_a_finished_fit(blobs):
 def test_corrupt_cache_is_detected_and_refitted(blobs):
     config = TrainConfig(epochs=1, batch_size=64, seed=3)
     trained = fit_autoencoder(MODEL, config, blobs, device="cpu", progress=False)
-    (cache_dir() / f"{trained.key}.pt").write_bytes(b"not a checkpoint")
+    (cache_dir() / f"ae-{trained.key}.pt").write_bytes(b"not a checkpoint")
     with pytest.warns(UserWarning, match="unreadable cached fit"):
         again = fit_autoencoder(MODEL, config, blobs, device="cpu", progress=False)
     assert not again.from_cache

@@ -5,12 +5,14 @@ import pytest
 import torch
 
 from latentlib.evaluate import encode
-from latentlib.losses import TripletConfig
+from latentlib.images.losses import TripletConfig
 from latentlib.metrics import cluster_accuracy
-from latentlib.models import ConvConfig, MLPConfig, build_model
+from latentlib.images.models import ConvConfig, MLPConfig
 from latentlib.evaluate import kmeans_labels
-from latentlib.train import (TrainConfig, cache_dir, check_class_balanced, class_balanced_batches,
-                             fit_autoencoder)
+from latentlib.autoencoder import TrainConfig
+from latentlib.fit import cache_dir
+from latentlib.images.training import check_class_balanced, class_balanced_batches
+from latentlib.images.training import fit_image_autoencoder as fit_autoencoder
 
 MODEL = MLPConfig(input_shape=(1, 8, 8), hidden_sizes=(32,), embedding_size=3)
 TRIPLET = TripletConfig(classes_per_batch=4, samples_per_class=8)
@@ -38,7 +40,7 @@ def test_pk_batches_hold_p_classes_of_k_samples():
 
 
 @pytest.mark.parametrize("labels, objective, message", [
-    (np.repeat(np.arange(3), 10), TripletConfig(classes_per_batch=4, samples_per_class=2), "only 3 classes"),
+    (np.repeat(np.arange(3), 10), TripletConfig(classes_per_batch=4, samples_per_class=2), "at most the 3 classes"),
     (np.repeat(np.arange(4), 3), TripletConfig(classes_per_batch=4, samples_per_class=5),
      "lower samples_per_class"),
 ])
@@ -67,8 +69,8 @@ def test_triplet_term_makes_the_classes_separable(blobs):
            for name, fit in (("plain", plain), ("triplet", triplet))}
     assert acc["triplet"] > acc["plain"] + 0.2, acc
     info = triplet.info
-    assert len(info["history_mse"]) == len(info["history_triplet"]) == 15
-    assert info["history_triplet"][-1] < info["history_triplet"][0]
+    assert len(triplet.curves["mse"]) == len(triplet.curves["triplet"]) == 15
+    assert triplet.curves["triplet"][-1] < triplet.curves["triplet"][0]
     assert info["final_d_an"] > info["final_d_ap"]
 
 
@@ -84,8 +86,8 @@ def test_cache_key_includes_the_objective_and_labels(blobs):
                                  progress=False)
     assert len({plain.key, first.key, other_margin.key, relabelled.key}) == 4
     assert again.from_cache and again.key == first.key
-    assert again.info["history_triplet"] == first.info["history_triplet"]
-    assert (cache_dir() / f"{first.key}.pt").exists()
+    assert again.curves == first.curves
+    assert (cache_dir() / f"ae-{first.key}.pt").exists()
 
 
 def test_triplet_fit_is_deterministic(blobs):
@@ -98,7 +100,7 @@ def test_triplet_fit_is_deterministic(blobs):
 
 def test_conv_autoencoder_shapes_and_training():
     config = ConvConfig(input_shape=(1, 8, 8), channels=(4, 8), embedding_size=5)
-    model = build_model(config)
+    model = config.build()
     reconstruction, z = model(torch.rand(3, 1, 8, 8))
     assert reconstruction.shape == (3, 1, 8, 8) and z.shape == (3, 5)
     assert 0 <= reconstruction.min() and reconstruction.max() <= 1

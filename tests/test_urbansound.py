@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from audio_fixtures import US8K_CLASSES, write_urbansound8k
 
-from latentlib.data import FETCHERS
-from latentlib.data.audio_clips import load_audio_clips
-from latentlib.data.common import DatasetNotFoundError
-from latentlib.data.urbansound import load_urbansound8k
+from latentlib.audio.data import load_audio_clips
+from latentlib.audio.urbansound import load_urbansound8k
+from latentlib.datasets import fetch
+from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
 
 
 @pytest.fixture
@@ -88,4 +88,11 @@ def test_auto_prefers_urbansound8k_when_present(us8k):
 
 
 def test_fetcher_describes_a_present_dataset(us8k):
-    assert "21 clips, 1 listed but missing" in FETCHERS["urbansound8k"](us8k[0])
+    assert "21 clips, 1 listed but missing" in fetch("urbansound8k", us8k[0])
+
+
+def test_a_named_source_that_is_corrupt_is_reported_not_skipped(us8k):
+    root, _ = us8k
+    (root / "metadata" / "UrbanSound8K.csv").write_text("not,the,columns\n1,2,3\n")
+    with pytest.raises(CorruptDatasetError, match="lacks the columns"):
+        load_audio_clips("urbansound8k", root=root)

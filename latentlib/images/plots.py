@@ -1,0 +1,63 @@
+"""Figures of the image chapters (01-03): the paper's Fig. 3 redrawn, reconstructions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+from latentlib.plots import project_2d, scatter_by_class, subsample
+
+
+def class_mean_codes(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Mean embedding per class, each dimension standardised over the data (class x d)."""
+    scaled = (z - z.mean(0)) / (z.std(0) + 1e-8)
+    return np.stack([scaled[labels == c].mean(0) for c in np.unique(labels)])
+
+
+def plot_latent_views(embeddings: Mapping[int, np.ndarray], labels: np.ndarray, *,
+                      class_names: Sequence[str] | None = None, max_points: int = 2000,
+                      seed: int = 0) -> plt.Figure:
+    """Paper Fig. 3 analogue: per embedding size, the latent code (class-mean heatmap)
+    beside 2-D views of the embedding (PCA and t-SNE; the latent itself when d = 2)."""
+    sizes = list(embeddings)
+    fig, axes = plt.subplots(len(sizes), 3, figsize=(11, 3.1 * len(sizes)),
+                             gridspec_kw={"width_ratios": [1.1, 1, 1]}, squeeze=False)
+    keep = subsample(len(labels), max_points, seed)
+    for index, (row, size) in enumerate(zip(axes, sizes)):
+        z = embeddings[size]
+        codes = class_mean_codes(z, labels)
+        sns.heatmap(codes, ax=row[0], cmap="vlag", center=0, cbar=False,
+                    yticklabels=list(class_names) if class_names is not None else "auto",
+                    xticklabels=size <= 16)
+        row[0].set_title(f"d = {size}: class-mean latent code", fontsize=10)
+        row[0].set_xlabel("latent dimension")
+        if size <= 2:
+            scatter_by_class(row[1], z[keep], labels[keep], title="latent space (d = 2, raw)",
+                             class_names=class_names, legend=index == 0)
+            row[2].axis("off")
+            row[2].text(0.5, 0.5, "d = 2: the latent space\nis already 2-D", ha="center", va="center")
+            continue
+        scatter_by_class(row[1], project_2d(z[keep], "pca", seed=seed), labels[keep],
+                         title=f"d = {size}: PCA to 2-D", class_names=class_names, legend=index == 0)
+        scatter_by_class(row[2], project_2d(z[keep], "tsne", seed=seed), labels[keep],
+                         title=f"d = {size}: t-SNE to 2-D", class_names=class_names)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals: np.ndarray, reconstructions: Mapping[int, np.ndarray], *,
+                         n: int = 10) -> plt.Figure:
+    """Rows: the originals, then the reconstruction at each embedding size."""
+    rows = [("input", originals[:n])] + [(f"d = {k}", v[:n]) for k, v in reconstructions.items()]
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * 0.9, len(rows) * 0.95), squeeze=False)
+    for (title, images), line in zip(rows, axes):
+        for image, ax in zip(images, line):
+            ax.imshow(np.squeeze(image), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        line[0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    return fig

@@ -1,0 +1,83 @@
+"""Figures of the text chapter (each returns its Figure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from latentlib.fit import FitResult
+from latentlib.plots import subsample
+
+
+def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
+    """Per epoch: reconstruction cross-entropy per token, teacher-forced token accuracy,
+    and the adversarial game (encoder's loss to fool D, D's own loss) where there is one."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    for name, fit in fits.items():
+        epochs = np.arange(1, len(fit.curves["rec"]) + 1)
+        axes[0].plot(epochs, fit.curves["rec"], label=name)
+        axes[1].plot(epochs, fit.curves["token_acc"], label=name)
+        if np.isfinite(fit.curves["adv"]).all():
+            axes[2].plot(epochs, fit.curves["adv"], label=f"{name}: encoder fools D")
+            axes[2].plot(epochs, fit.curves["disc"], label=f"{name}: D loss", linestyle="--")
+    axes[2].axhline(np.log(2), color="grey", linewidth=0.8)
+    axes[2].axhline(2 * np.log(2), color="grey", linewidth=0.8, linestyle="--")
+    titles = ("reconstruction (nats / token)", "token accuracy (teacher forcing)",
+              "adversarial losses (grey: chance, ln 2 and 2 ln 2)")
+    for ax, title in zip(axes, titles):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silhouette", "acc", "nmi"),
+                        chance: float | None = None) -> plt.Figure:
+    """One panel per metric against the reduced size; colour = representation, dashes =
+    after removing the length direction. ``chance`` draws the majority-class rate on ACC."""
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.6), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        sns.lineplot(data=table, x="size", y=metric, hue="model", style="length_control", marker="o",
+                     ax=ax, legend=metric == metrics[-1])
+        if metric == "acc" and chance is not None:
+            ax.axhline(chance, color="grey", linewidth=0.8)
+            ax.annotate("majority class", (table["size"].min(), chance), fontsize=8, color="grey",
+                        xytext=(0, 3), textcoords="offset points")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(table["size"].unique()))
+        ax.get_xaxis().set_major_formatter(plt.ScalarFormatter())
+        ax.set_xlabel("size after PCA / SVD")
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_code_views(views: Mapping[str, np.ndarray], labels: np.ndarray, lengths: np.ndarray, *,
+                    class_names: Sequence[str], max_points: int = 1500, seed: int = 0) -> plt.Figure:
+    """For each representation, its first two principal components coloured by sentiment
+    (left) and by sentence length (right)."""
+    keep = subsample(len(labels), max_points, seed)
+    fig, axes = plt.subplots(len(views), 2, figsize=(9, 3.2 * len(views)), squeeze=False)
+    for row, (name, points) in zip(axes, views.items()):
+        points = points[keep]
+        sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=np.asarray(class_names)[labels[keep]],
+                        hue_order=list(class_names), palette=["#d62728", "#2ca02c"], s=8, linewidth=0,
+                        alpha=0.7, ax=row[0])
+        row[0].legend(fontsize=7, frameon=False, markerscale=2)
+        row[0].set_title(f"{name}: PC1 vs PC2, by sentiment", fontsize=10)
+        scatter = row[1].scatter(points[:, 0], points[:, 1], c=lengths[keep], cmap="viridis", s=8, linewidths=0)
+        fig.colorbar(scatter, ax=row[1], label="tokens")
+        row[1].set_title(f"{name}: by sentence length", fontsize=10)
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,169 @@
+"""Training a text autoencoder: the DAAE (or plain AE) trainer of the fit engine.
+
+Each epoch visits a seeded permutation of the sentences; the encoder reads them through
+the training noise, the decoder reconstructs them clean, and, for the DAAE, a
+discriminator on the codes plays the adversarial game of :mod:`latentlib.text.models`.
+Seeding, the epoch loop, progress and the fit cache are :func:`latentlib.fit.run_fit`'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from latentlib.autoencoder import TrainConfig
+from latentlib.fit import FitResult, Trainer, batch_indices, run_fit
+from latentlib.text.models import Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch
+from latentlib.text.tokens import Noise, Vocabulary
+from latentlib.validation import check_non_negative_float, fail
+
+#: the curves of a text fit, one value per epoch (``adv`` and ``disc`` are NaN without an adversary)
+CURVES = ("rec", "token_acc", "adv", "disc")
+
+
+@dataclass(frozen=True)
+class TextTrainConfig(TrainConfig):
+    """Optimisation of one fit: Adam (recipe betas 0.5, 0.999) over epochs, batch size,
+    learning rate and seed as every fit, plus the adversarial weight and the noise."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    adversarial_weight: float = 10.0
+    noise: Noise = Noise(drop=0.3)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_non_negative_float("adversarial_weight", self.adversarial_weight, "0 turns the adversary off")
+        if not isinstance(self.noise, Noise):
+            fail("noise", self.noise, "a latentlib.text.tokens.Noise")
+
+    @property
+    def adversarial(self) -> bool:
+        return self.adversarial_weight > 0
+
+
+def corpus_fingerprint(ids: Sequence[Sequence[int]], vocab: Vocabulary) -> str:
+    """Content hash of a corpus of id lists and its vocabulary (part of the fit's cache key)."""
+    digest = hashlib.sha1(json.dumps([list(map(int, s)) for s in ids]).encode())
+    digest.update("\n".join(vocab.tokens).encode())
+    return digest.hexdigest()
+
+
+class TextTrainer(Trainer):
+    """Adam on ``reconstruction + adversarial_weight * fool-the-discriminator`` (the DAAE)
+    or on reconstruction alone (``adversarial_weight=0``: no discriminator is built).
+
+    Curves per epoch: ``rec`` (cross-entropy per token), ``token_acc`` (teacher-forced),
+    ``adv`` (the encoder's adversarial loss) and ``disc`` (the discriminator's loss).
+    """
+
+    kind = "text"
+    code = (__name__, "latentlib.text.models", "latentlib.text.tokens")
+
+    def __init__(self, model_config: TextAEConfig, train_config: TextTrainConfig,
+                 ids: Sequence[Sequence[int]], *, vocab: Vocabulary) -> None:
+        if len(vocab) != model_config.vocab_size:
+            raise ValueError(f"model_config.vocab_size={model_config.vocab_size} but the vocabulary "
+                             f"has {len(vocab)} tokens; build the config with vocab_size=len(vocab)")
+        if not len(ids):
+            raise ValueError("ids must hold at least one sentence")
+        self.model_config, self.train_config, self.ids, self.vocab = model_config, train_config, ids, vocab
+        self.seed, self.epochs = train_config.seed, train_config.epochs
+        self.data_hash = corpus_fingerprint(ids, vocab)
+
+    def payload(self) -> dict[str, Any]:
+        return {"model_type": type(self.model_config).__name__, "model": dataclasses.asdict(self.model_config),
+                "train": dataclasses.asdict(self.train_config), "data": self.data_hash}
+
+    def build(self) -> dict[str, nn.Module]:
+        # the model first, then the discriminator: their initial weights come in this order
+        modules: dict[str, nn.Module] = {"model": TextAutoencoder(self.model_config)}
+        if self.train_config.adversarial:
+            modules["discriminator"] = Discriminator(self.model_config.latent_size,
+                                                     self.model_config.discriminator_hidden)
+        return modules
+
+    def start(self, modules: dict[str, nn.Module], device: torch.device) -> None:
+        self.model, self.discriminator = modules["model"], modules.get("discriminator")
+        self.device = device
+        betas = (0.5, 0.999)  # the recipe's: a lower beta1 steadies the adversarial game
+        lr = self.train_config.learning_rate
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr, betas=betas)
+        self.optimizer_d = (torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
+                            if self.discriminator is not None else None)
+        self.generator = torch.Generator().manual_seed(self.train_config.seed)  # sentence order
+        self.rng = np.random.default_rng(self.train_config.seed)  # the noise of every batch
+
+    def epoch(self) -> dict[str, float]:
+        model, discriminator, vocab, config = self.model, self.discriminator, self.vocab, self.train_config
+        model.train()
+        sums = dict.fromkeys(CURVES, 0.0)
+        tokens = 0
+        for index in batch_indices(len(self.ids), config.batch_size, self.generator):
+            batch = make_batch([self.ids[i] for i in index.tolist()], vocab=vocab,
+                               noise=config.noise, rng=self.rng).to(self.device)
+            logits, target, z = model.masked_logits(batch, pad=vocab.pad)
+            rec = F.cross_entropy(logits, target, reduction="sum") / len(index)
+            loss = rec
+            if discriminator is not None:
+                loss_d, loss_g = adversarial_losses(discriminator, z)
+                loss = rec + config.adversarial_weight * loss_g
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            if discriminator is not None:
+                self.optimizer_d.zero_grad(set_to_none=True)
+                loss_d.backward()  # its graph holds only detached codes and prior samples
+                self.optimizer_d.step()
+                sums["adv"] += float(loss_g.detach()) * len(index)
+                sums["disc"] += float(loss_d.detach()) * len(index)
+            sums["rec"] += float(rec.detach()) * len(index)  # summed per sentence; per token below
+            sums["token_acc"] += float((logits.argmax(-1) == target).sum())
+            tokens += len(target)
+        adversarial = discriminator is not None
+        return {"rec": sums["rec"] / tokens, "token_acc": sums["token_acc"] / tokens,
+                "adv": sums["adv"] / len(self.ids) if adversarial else float("nan"),
+                "disc": sums["disc"] / len(self.ids) if adversarial else float("nan")}
+
+    def info(self) -> dict[str, Any]:
+        return {"n_train": len(self.ids)}
+
+    def postfix(self, values: dict[str, float]) -> dict[str, str]:
+        return {"rec": f"{values['rec']:.3f}", "acc": f"{values['token_acc']:.3f}"}
+
+
+def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConfig,
+                         ids: Sequence[Sequence[int]], *, vocab: Vocabulary,
+                         device: str | torch.device = "auto", use_cache: bool = True,
+                         progress: bool = True, desc: str | None = None) -> FitResult:
+    """Train a DAAE (``adversarial_weight > 0``) or plain AE on sentences given as id lists
+    (or load the cached fit of the same configs, corpus and code).
+
+    Parameters
+    ----------
+    model_config
+        The network; ``vocab_size`` must equal ``len(vocab)``.
+    train_config
+        Epochs, batch size, learning rate, adversarial weight, noise and seed.
+    ids
+        The training sentences, one list of ``vocab`` ids each.
+    vocab
+        Their vocabulary.
+
+    Returns
+    -------
+    FitResult
+        ``model`` (the :class:`~latentlib.text.models.TextAutoencoder`), ``curves`` (see
+        :data:`CURVES`) and ``modules`` (with ``discriminator`` for the DAAE).
+    """
+    return run_fit(TextTrainer(model_config, train_config, ids, vocab=vocab), device=device,
+                   use_cache=use_cache, progress=progress, desc=desc)
