@@ -73,6 +73,15 @@ def verified_file(path: Path, *, digest: str, algorithm: str, fetch: Callable[[P
     return path
 
 
+def without_paths(text: str, root: Path | None = None) -> str:
+    """``text`` with the data root and the home folder named, not spelled out: notices
+    end up in chapters and records, which speak of the project, not of a machine."""
+    for folder, name in ((root, "<data root>"), (data_root(), "<data root>"), (Path.home(), "~")):
+        if folder is not None:
+            text = text.replace(str(folder), name)
+    return text
+
+
 def first_available(source: str, *, sources: tuple[str, ...], loaders: dict[str, Callable[[Path, bool], Any]],
                     root: Path, download: bool, how_to: str,
                     auto_order: list[tuple[str, bool]] | None = None) -> Any:
@@ -98,8 +107,9 @@ def first_available(source: str, *, sources: tuple[str, ...], loaders: dict[str,
             errors.append(f"{name}: {error}")
             continue
         if errors:
+            skipped = [without_paths(e.splitlines()[0], root) for e in errors]
             notice("fallback", f"data source {name!r} used because the ones before it are not available: "
-                   + "; ".join(e.splitlines()[0] for e in errors), source=name, skipped=errors)
+                   + "; ".join(skipped), source=name, skipped=skipped)
         return loaded
     detail = "\n".join(f"  ({e})" for e in errors)
     raise DatasetNotFoundError(f"{how_to}\nTried:\n{detail}")
