@@ -53,15 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentlib", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="execute study notebooks into book/executed/")
+    run = commands.add_parser("run", help="execute study notebooks (into _build/run/, or the reference build)")
     run.add_argument("names", nargs="+", help="study names or numbers (01_embedding_size, 01), or 'all'")
     run.add_argument("--profile", default="quick", choices=PROFILES)
     run.add_argument("-p", "--parameter", type=_pair, action="append", metavar="KEY VALUE",
                      help="override one parameter, e.g. -p epochs 5 -p embedding_sizes '[2, 4]' "
                           "-p learning_rate -1e-3")
     run.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
-    run.add_argument("--output-dir", type=Path, help="executed notebooks (default book/executed)")
-    run.add_argument("--results-dir", type=Path, help="result records (default book/results)")
+    run.add_argument("--reference", action="store_true",
+                     help="maintainers: update the committed reference build (book/executed, book/results)")
+    run.add_argument("--output-dir", type=Path, help="executed notebooks (default _build/run/executed)")
+    run.add_argument("--results-dir", type=Path, help="result records (default _build/run/results)")
     run.add_argument("--quiet", action="store_true", help="no progress lines (notices and errors still show)")
     run.add_argument("--allow-dirty", action="store_true",
                      help="write the reference build from uncommitted code (the chapter says so)")
@@ -69,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     book = commands.add_parser("book", help="run every study, then build the book")
     book.add_argument("--profile", default="quick", choices=PROFILES)
     book.add_argument("--jobs", type=int, default=1)
-    book.add_argument("--no-run", action="store_true", help="only build from the executed chapters")
+    book.add_argument("--no-run", action="store_true", help="only build from the committed executed chapters")
+    book.add_argument("--reference", action="store_true",
+                      help="maintainers: run into the committed reference build, then build it")
     book.add_argument("--path-output", type=Path, help="build folder (default ./_build)")
     book.add_argument("--quiet", action="store_true", help="no progress lines (notices and errors still show)")
     book.add_argument("--allow-dirty", action="store_true",
@@ -90,29 +94,44 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             names = runner.study_names() if args.names == ["all"] else args.names
+            root = runner.require_root()
+            executed, results = runner.run_dirs(root, reference=args.reference)
             executions, failed = runner.run_notebooks(
                 names, jobs=args.jobs, profile=args.profile, parameters=_parameters(args.parameter),
-                output_dir=args.output_dir, results_dir=args.results_dir, keep_going=len(names) > 1,
-                progress=not args.quiet, allow_dirty=args.allow_dirty,
+                output_dir=args.output_dir or executed, results_dir=args.results_dir or results,
+                keep_going=len(names) > 1, progress=not args.quiet, allow_dirty=args.allow_dirty,
             )
             for done in executions:
                 print(f"{done.study}: {done.output} ({done.records} records, {done.wall_seconds:.1f} s)")
-            if args.results_dir is None and executions:  # new records: the results page follows them
+            if args.reference and args.results_dir is None and executions:  # the results page follows them
                 from latentlib.report import write_results_page
 
                 print(f"results page: {write_results_page()}")
+            elif executions:
+                _reproduction(root, args.results_dir or results)
             if failed:
                 return _summarise_failures(failed)
         elif args.command == "book":
             failed = []
+            root = runner.require_root()
+            executed, results = runner.run_dirs(root, reference=args.reference)
             if not args.no_run:
                 _, failed = runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile,
                                                  keep_going=True, progress=not args.quiet,
-                                                 allow_dirty=args.allow_dirty)
-            from latentlib.report import write_results_page
+                                                 allow_dirty=args.allow_dirty, output_dir=executed,
+                                                 results_dir=results)
+            from latentlib.report import results_page, write_results_page
 
-            write_results_page()  # the paper-vs-ours page is generated from the records
-            html = runner.build_book(path_output=args.path_output)
+            if args.reference or args.no_run:
+                write_results_page()  # the paper-vs-ours page is generated from the records
+                html = runner.build_book(path_output=args.path_output)
+            else:  # the user's run: its chapters, its results page and how it compares with the reference
+                pages = {"paper_vs_ours": results_page(results)}
+                report = _reproduction(root, results)
+                if report is not None:
+                    pages["reproduction"] = report
+                staged = runner.stage_run_book(root, executed.parent, pages=pages)
+                html = runner.build_book(root, path_output=args.path_output, source=staged)
             print(f"book: {html / 'index.html'}")
             if failed:
                 code = _summarise_failures(failed)
@@ -145,6 +164,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _reproduction(root: Path, results: Path) -> str | None:
+    """Compare a run's records with the committed reference; print the summary and write
+    the report beside the run. Returns the report's Markdown (None without a reference)."""
+    from latentlib import runner
+
+    reference = root / runner.RESULTS
+    if not reference.is_dir():
+        return None
+    from latentlib.reproduce import compare_runs
+
+    report = compare_runs(results, reference)
+    text = report.markdown()
+    path = results.parent / "reproduction.md"
+    path.write_text(text)
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary.items())
+    print(f"reproduction against the committed reference: {counts or 'nothing to compare'}; "
+          f"{'reproduced' if report.ok else 'NOT reproduced'} (report: {path})")
+    return text
 
 
 def _summarise_failures(failed: list[Any]) -> int:

@@ -49,15 +49,35 @@ def _variants(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(name, group) for name, group in frame.groupby("variant", sort=True)]
 
 
+def _title(group: pd.DataFrame) -> str:
+    """A short heading: dataset, training-set size, model, epochs."""
+    first = group.iloc[0]
+    dataset = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}.get(first.get("config.dataset", "mnist"))
+    return (f"{dataset}, {int(first['data.n_train']):,} training images, {first['config.model'].upper()}, "
+            f"{first['config.epochs']} epochs (`{first['variant']}`)")
+
+
 def _describe(group: pd.DataFrame) -> str:
     first = group.iloc[0]
-    dataset = first.get("config.dataset", "mnist")
     seeds = sorted(int(seed) for seed in group["run.seed"].unique())
-    return (f"{dataset}, `{first['variant']}` profile variant, data: {first['data.source']} "
-            f"({int(first['data.n_train']):,} train / {int(first['data.n_test']):,} test, scored on test), "
-            f"model `{first['config.model']}`, {first['config.epochs']} epochs, triplet miner "
-            f"`{first['config.miner']}` (margin {first['config.margin']}), seeds {seeds}, "
-            f"{len(group)} records")
+    return (f"Data: {first['data.source']}, {int(first['data.n_train']):,} train / "
+            f"{int(first['data.n_test']):,} test, scored on test. Triplet miner `{first['config.miner']}` "
+            f"(margin {first['config.margin']}); seeds {seeds}; {len(group)} records; code "
+            f"`{first['environment.commit']}`; device {first['device']}.")
+
+
+def _mark_collapsed(table: pd.DataFrame, summary: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Mark, in the row itself, every ``ours`` cell whose runs include collapsed ones."""
+    if "collapsed" not in summary.columns:
+        return table
+    table = table.copy()
+    for column, method in columns.items():
+        for size in table.index:
+            key = (method, size)
+            if key in summary.index and summary.loc[key, "collapsed"]:
+                n, total = int(summary.loc[key, "collapsed"]), int(summary.loc[key, "n"])
+                table.loc[size, f"{column}: ours"] += f" ⚠ {n} of {total} collapsed"
+    return table
 
 
 def _dataset_note(group: pd.DataFrame) -> list[str]:
@@ -75,10 +95,12 @@ def table_i_section(frame: pd.DataFrame) -> list[str]:
         model = group.iloc[0]["config.model"]
         summary = summarise(table)
         triplet, mse = f"{model}-triplet", f"{model}-mse"
-        lines += [f"### Table I: {_describe(group)}", "",
+        columns = {"triplet": triplet, "mse": mse}
+        lines += [f"### Table I: {_title(group)}", "", _describe(group), "",
                   f"Source: `book/results/02_triplet_vs_mse/{name}/`. Triplet runs use the training labels "
                   "(supervised); MSE runs do not.", "", *_dataset_note(group),
-                  _markdown(beside_paper(summary, table="I", columns={"triplet": triplet, "mse": mse})), "",
+                  _markdown(_mark_collapsed(beside_paper(summary, table="I", columns=columns), summary, columns)),
+                  "",
                   "All metrics (mean ± std over seeds; `collapsed` counts runs flagged as collapsed):", "",
                   _markdown(formatted(summary)), ""]
         if any(method == triplet for method, _ in summary.index):
@@ -105,12 +127,13 @@ def table_ii_section(frame: pd.DataFrame) -> list[str]:
         model = group.iloc[0]["config.model"]
         tables = table[~table["method"].str.startswith("umap")]
         summary = summarise(tables)
-        lines += [f"### Table II: {_describe(group)}", "",
+        columns = {"pca": "pca", "autoencoder": f"{model}-triplet"}
+        lines += [f"### Table II: {_title(group)}", "", _describe(group), "",
                   f"Source: `book/results/03_pca_vs_autoencoder/{name}/`. PCA is fitted on the training split; "
                   "the paper's autoencoder column is its triplet (supervised) run; the unsupervised MSE "
                   "autoencoder is the like-for-like comparison with PCA.", "", *_dataset_note(group),
-                  _markdown(beside_paper(summary, table="II",
-                                         columns={"pca": "pca", "autoencoder": f"{model}-triplet"})), "",
+                  _markdown(_mark_collapsed(beside_paper(summary, table="II", columns=columns), summary, columns)),
+                  "",
                   _markdown(formatted(summary)), ""]
         verdicts = [beats(tables, better=ae, worse="pca", metric=metric, claim=f"{ae} > PCA in {metric} at every d")
                     for ae in (f"{model}-triplet", f"{model}-mse") if (tables["method"] == ae).any()

@@ -36,6 +36,16 @@ RESULTS = Path("book") / "results"
 # scratch space of running executions, and the notebooks of failed ones (ignored by git)
 SCRATCH = Path("_build") / "runs"
 FAILED = Path("_build") / "failed"
+# a user's run: its chapters and records, kept apart from the committed reference build
+RUN = Path("_build") / "run"
+
+
+def run_dirs(root: Path, *, reference: bool = False) -> tuple[Path, Path]:
+    """(executed chapters, records) a run writes: the committed reference build with
+    ``reference``, else the user's run folder ``_build/run/`` (the clone stays clean)."""
+    if reference:
+        return root / EXECUTED, root / RESULTS
+    return root / RUN / "executed", root / RUN / "results"
 BANNER_TAG = "latentlib-provenance"
 
 
@@ -329,20 +339,44 @@ def run_notebooks(names: list[str], *, jobs: int = 1, keep_going: bool = False,
     return done, failed
 
 
+def stage_run_book(root: Path, run: Path, *, pages: dict[str, str]) -> Path:
+    """A copy of the book's sources under ``_build/book-src`` in which the chapters this
+    run executed replace the committed ones, and ``pages`` (name -> Markdown, e.g. the
+    results page and the reproduction report of the run) are added or replaced."""
+    import yaml
+
+    staging = root / "_build" / "book-src"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(root / "book", staging / "book", ignore=shutil.ignore_patterns("results"))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, staging / name)
+    for chapter in sorted((run / "executed").glob("*.ipynb")):
+        shutil.copy2(chapter, staging / EXECUTED / chapter.name)
+    toc = yaml.safe_load((staging / "_toc.yml").read_text())
+    files = [entry["file"] for entry in toc["chapters"]]
+    for name, text in pages.items():
+        (staging / "book" / f"{name}.md").write_text(text)
+        if f"book/{name}" not in files:
+            toc["chapters"].append({"file": f"book/{name}"})
+    (staging / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    return staging
+
+
 def build_book(root: str | Path | None = None, *, path_output: str | Path | None = None,
-               strict: bool = True) -> Path:
-    """``jupyter-book build --all`` of the committed executed chapters (no execution).
+               strict: bool = True, source: str | Path | None = None) -> Path:
+    """``jupyter-book build --all`` of executed chapters (no execution): the committed
+    ones, or those of ``source`` (a staged copy from :func:`stage_run_book`).
 
     ``strict`` adds ``-W -n --keep-going``: every warning, broken reference included,
     fails the build.
     """
     root = require_root(root)
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-               "build", "--all", str(root)]
+               "build", "--all", str(source or root)]
     if strict:
         command += ["-W", "-n", "--keep-going"]
-    if path_output:
-        command += ["--path-output", str(path_output)]
+    if path_output or source:
+        command += ["--path-output", str(path_output or root)]
     completed = subprocess.run(command, cwd=root)
     if completed.returncode != 0:
         raise RuntimeError(f"the book build failed (exit {completed.returncode}); see the log above")

@@ -140,3 +140,21 @@ def test_config_is_registered_and_built_from_the_notebook_parameters():
 def test_bad_parameters_name_the_parameter(overrides, message):
     with pytest.raises(ValueError, match=message):
         AudioStudyConfig.from_profile("quick", **overrides)
+
+
+def test_a_held_out_fold_whose_every_clip_was_skipped_is_named_as_such(clips, tmp_path):
+    for path in (tmp_path / "us8k" / "audio" / "fold3").glob("*.wav"):
+        path.write_text("this is text, not audio")
+    with pytest.warns(UserWarning, match="audio clips skipped"), \
+            pytest.raises(ValueError, match="test_groups holds fold3, every clip of which was skipped"):
+        run_audio_study(small_config(test_groups=("fold3",)), clips, progress=False, write=False)
+
+
+def test_a_text_file_named_wav_is_skipped_with_a_reason(tmp_path):
+    from latentlib.audio.features import FeatureConfig, clip_features
+
+    fake = tmp_path / "notes.wav"
+    fake.write_text("this is text, not audio")
+    features, reason, detail = clip_features(fake, FeatureConfig(n_mels=16))
+    assert features is None and reason == "unreadable"
+    assert detail.split(": ", 1)[1].strip(), detail  # never an empty explanation

@@ -29,3 +29,33 @@ def test_unknown_profile_is_rejected_by_argparse(capsys):
     with pytest.raises(SystemExit):
         main(["run", "01", "--profile", "fast"])
     assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+def test_negative_numbers_and_exponents_are_values_not_options():
+    from latentlib.cli import build_parser, fold_parameters
+
+    args = build_parser().parse_args(fold_parameters(
+        ["run", "01", "-p", "learning_rate", "-1e-3", "-p", "margin", "-2", "-p", "seed=3"]))
+    assert args.parameter == [["learning_rate", "-1e-3"], ["margin", "-2"], ["seed", "3"]]
+
+
+def test_a_users_run_is_kept_apart_from_the_reference(root):
+    from latentlib.runner import run_dirs
+
+    executed, results = run_dirs(root)
+    assert executed == root / "_build" / "run" / "executed" and results == root / "_build" / "run" / "results"
+    assert run_dirs(root, reference=True) == (root / "book" / "executed", root / "book" / "results")
+
+
+@pytest.mark.slow
+def test_a_run_leaves_the_clone_clean(root, monkeypatch):
+    import subprocess
+
+    status = lambda: subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,  # noqa: E731
+                                    text=True).stdout
+    before = status()
+    monkeypatch.chdir(root)
+    assert main(["run", "01", "--profile", "smoke", "-p", "epochs", "1", "-p", "embedding_sizes", "[2]",
+                 "--quiet"]) == 0
+    assert status() == before
+    assert (root / "_build" / "run" / "executed" / "01_embedding_size.ipynb").exists()

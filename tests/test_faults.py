@@ -154,3 +154,30 @@ def test_two_points_for_ten_classes_is_flagged_as_collapse():
     spread = np.random.default_rng(0).normal(size=(100, 2))
     assert not detect_collapse(spread, n_clusters=10, clusters_found=10).collapsed
     assert detect_collapse(spread, n_clusters=10, clusters_found=3).collapsed
+
+
+def write_yelp(root: Path, *, train_negative: bytes | None = None) -> None:
+    folder = root / "yelp"
+    folder.mkdir(parents=True)
+    for split in ("train", "dev", "test"):
+        for label, words in ((0, "the food was cold"), (1, "great service and a fine view")):
+            lines = "\n".join(f"{words} {i}" for i in range(12)) + "\n"
+            (folder / f"sentiment.{split}.{label}").write_text(lines)
+    if train_negative is not None:
+        (folder / "sentiment.train.0").write_bytes(train_negative)
+
+
+def test_yelp_files_that_are_not_utf8_are_an_error_not_a_fallback(tmp_path):
+    from latentlib.text.yelp import load_yelp
+
+    write_yelp(tmp_path, train_negative="caf\u00e9 froid\n".encode("latin-1"))
+    with pytest.raises(CorruptDatasetError, match=r"sentiment.train.0 is not UTF-8"):
+        load_yelp("auto", root=tmp_path, download=False)
+
+
+def test_an_empty_yelp_file_is_refused_with_the_missing_class(tmp_path):
+    from latentlib.text.yelp import load_yelp
+
+    write_yelp(tmp_path, train_negative=b"")
+    with pytest.raises(ValueError, match=r"classes \['negative'\] have no item in the train split"):
+        load_yelp("auto", root=tmp_path, download=False)

@@ -22,7 +22,8 @@ CORE_LAYERS = {
     "paper": 1, "plots": 1, "progress": 1,
     "fit": 2, "evaluate": 2, "provenance": 2, "studies": 2, "datasets": 2, "pypi_files": 2,
     "autoencoder": 3, "results": 3, "tables": 3, "verdicts": 1,
-    # the modalities sit here: above every core module they build on
+    # the modalities sit at layer 4, above every core module they build on
+    "reproduce": 4,
     "report": 5, "runner": 5,
     "cli": 6,
 }

@@ -107,7 +107,9 @@ def load_clip(path: str | os.PathLike, config: FeatureConfig, *, fixed_length: b
     except ClipError:
         raise
     except Exception as error:  # soundfile and audioread raise many types on bad files
-        raise ClipError("unreadable", f"{type(error).__name__}: {error}") from None
+        # some decoders fail without a message: say what failing means for the user
+        detail = str(error) or "no audio decoder could read it (not an audio file?)"
+        raise ClipError("unreadable", f"{type(error).__name__}: {detail}") from None
     if y.size == 0:
         raise ClipError("empty", "the file holds no samples")
     peak = float(np.max(np.abs(y)))

@@ -104,6 +104,12 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
                + ", ".join(f"{n} {reason}" for reason, n in counts.items()) + "); the record names them",
                skipped=counts)
     kept = clips.take(features.kept)
+    wanted = config.test_groups or clips.default_test_groups
+    emptied = [group for group in wanted if group in clips.group_names and group not in kept.group_names]
+    if emptied:
+        raise ValueError(f"test_groups holds {', '.join(emptied)}, every clip of which was skipped "
+                         f"({', '.join(sorted(set(features.skipped['reason'])))}); hold out other "
+                         f"{clips.group_kind}s: {', '.join(kept.group_names)}")
     train_idx, test_idx = kept.split(config.test_groups)
     n_clusters = config.n_clusters or len(kept.class_names)
 

@@ -1,0 +1,220 @@
+"""The reproduction report on hand-made record pairs: what reproduced, by which tolerance."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from latentlib.reproduce import (FROM_DETERMINISTIC, FROM_GROUP, FROM_NOTHING, FROM_STUDY, compare_runs,
+                                 deterministic)
+from latentlib.results import write_record
+
+STUDY, VARIANT = "02_triplet_vs_mse", "quick"
+
+
+def record(method: str, size: int, seed: int, *, study: str = STUDY, variant: str = VARIANT,
+           device: str = "cpu (AMD EPYC, 2 threads)", commit: str = "abc1234", **metrics) -> dict:
+    model, _, objective = method.partition("-")
+    return {
+        "study": study, "variant": variant, "profile": "quick",
+        "run": {"name": f"{method}-d{size}-seed{seed}", "method": method, "model": model,
+                "objective": objective or model, "embedding_size": size, "seed": seed},
+        "metrics": {"collapsed": False, "collapse_reason": "", "n_clusters_found": 10, **metrics},
+        "device": device,
+        "environment": {"torch": "2.14.1+cu130", "python": "3.11.7", "latentlib": "0.1.0", "commit": commit},
+    }
+
+
+def reference_set() -> list[dict]:
+    """Triplet beats MSE at both sizes on three seeds each; PCA is deterministic."""
+    records = []
+    for size, (t_ss, m_ss) in {4: (0.40, 0.20), 8: (0.35, 0.18)}.items():
+        for seed, jitter in enumerate((-0.01, 0.0, 0.01)):
+            records.append(record("mlp-triplet", size, seed, silhouette=t_ss + jitter, acc=0.8 + jitter))
+            records.append(record("mlp-mse", size, seed, silhouette=m_ss + jitter, acc=0.5 + jitter))
+        records.append(record("pca", size, 0, silhouette=0.24980005621910095, acc=0.451))
+    return records
+
+
+def write(records: list[dict], directory: Path) -> Path:
+    for item in records:
+        path = write_record(item, directory)
+        # the runner's bookkeeping beside the records is not a record
+        (path.parent / "_execution.json").write_text(json.dumps({"records": len(records)}))
+    return directory
+
+
+def find(records: list[dict], name: str) -> dict:
+    return next(r for r in records if r["run"]["name"] == name)
+
+
+def row(result, run: str, metric: str):
+    rows = result.metrics[(result.metrics["run"] == run) & (result.metrics["metric"] == metric)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def compare(tmp_path: Path, reference: list[dict], here: list[dict], **kwargs):
+    return compare_runs(write(here, tmp_path / "run"), write(reference, tmp_path / "reference"), **kwargs)
+
+
+def test_identical_records_reproduce(tmp_path):
+    result = compare(tmp_path, reference_set(), reference_set())
+    assert result.ok
+    assert set(result.metrics["verdict"]) == {"identical"}
+    assert result.summary["identical"] == len(result.metrics) == 14 * 3  # silhouette, acc, n_clusters_found
+    assert "collapsed" not in set(result.metrics["metric"]) and "collapse_reason" not in set(result.metrics["metric"])
+    assert result.verdicts["same?"].all() and len(result.verdicts)
+
+
+def test_nan_equals_nan(tmp_path):
+    reference, here = reference_set(), reference_set()
+    for records in (reference, here):
+        find(records, "mlp-mse-d4-seed0")["metrics"]["silhouette"] = None
+    result = compare(tmp_path, reference, here)
+    assert row(result, "mlp-mse-d4-seed0", "silhouette")["verdict"] == "identical"
+
+
+def test_within_the_seed_spread_is_reproduced(tmp_path):
+    here = reference_set()
+    find(here, "mlp-triplet-d4-seed1")["metrics"]["silhouette"] += 0.015  # std 0.01, k = 2 -> 0.02
+    result = compare(tmp_path, reference_set(), here)
+    hit = row(result, "mlp-triplet-d4-seed1", "silhouette")
+    assert hit["verdict"] == "reproduced" and hit["tolerance_from"] == FROM_GROUP
+    assert hit["tolerance"] == pytest.approx(0.02)
+    assert hit["difference"] == pytest.approx(0.015)
+    assert result.ok
+
+
+def test_outside_the_seed_spread(tmp_path):
+    here = reference_set()
+    find(here, "mlp-triplet-d4-seed1")["metrics"]["silhouette"] += 0.03
+    result = compare(tmp_path, reference_set(), here)
+    assert row(result, "mlp-triplet-d4-seed1", "silhouette")["verdict"] == "outside tolerance"
+    assert not result.ok and result.summary["outside tolerance"] == 1
+    # k is a parameter: a wider band takes the same difference in
+    assert compare_runs(tmp_path / "run", tmp_path / "reference", k=4).ok
+
+
+def test_deterministic_pca_must_match_exactly(tmp_path):
+    here = reference_set()
+    find(here, "pca-d4-seed0")["metrics"]["silhouette"] = 0.2498001  # differs in the 7th digit
+    result = compare(tmp_path, reference_set(), here)
+    hit = row(result, "pca-d4-seed0", "silhouette")
+    assert hit["verdict"] == "outside tolerance"
+    assert hit["tolerance"] == 0 and hit["tolerance_from"] == FROM_DETERMINISTIC
+    assert not result.ok
+    assert deterministic(record("pca", 4, 0)) and not deterministic(record("mlp-mse", 4, 0))
+    assert deterministic({"run": {"model": "tfidf"}}) and deterministic({"run": {"model": "mean_logmel", "objective": "none"}})
+
+
+def test_single_seed_takes_the_median_spread_of_the_study(tmp_path):
+    reference = reference_set() + [record("mlp-triplet", 16, 0, silhouette=0.3, acc=0.7)]
+    here = reference_set() + [record("mlp-triplet", 16, 0, silhouette=0.315, acc=0.7)]
+    result = compare(tmp_path, reference, here)
+    hit = row(result, "mlp-triplet-d16-seed0", "silhouette")
+    assert hit["tolerance_from"] == FROM_STUDY
+    assert hit["tolerance"] == pytest.approx(0.02) and hit["verdict"] == "reproduced"
+
+
+def test_single_seed_study_with_no_spread_must_match_to_the_float(tmp_path):
+    reference = [record("mlp", size, 0, study="01_embedding_size", silhouette=0.2, acc=0.72) for size in (4, 8)]
+    here = copy.deepcopy(reference)
+    here[1]["metrics"]["acc"] = 0.63
+    result = compare(tmp_path, reference, here)
+    hit = row(result, "mlp-d8-seed0", "acc")
+    assert hit["tolerance_from"] == FROM_NOTHING and hit["tolerance"] == 1e-9
+    assert hit["verdict"] == "outside tolerance"
+    assert row(result, "mlp-d4-seed0", "acc")["verdict"] == "identical"
+
+
+@pytest.mark.parametrize("side", ["here", "reference"])
+def test_missing_on_one_side(tmp_path, side):
+    reference, here = reference_set(), reference_set()
+    dropped = "mlp-mse-d8-seed2"
+    (here if side == "here" else reference).remove(find(here if side == "here" else reference, dropped))
+    result = compare(tmp_path, reference, here)
+    verdicts = set(result.metrics.loc[result.metrics["run"] == dropped, "verdict"])
+    if side == "here":
+        assert verdicts == {"missing here"} and not result.ok
+        assert result.summary["missing here"] == 3
+    else:
+        assert verdicts == {"missing in reference"} and result.ok  # a new record fails nothing
+        assert result.summary["missing in reference"] == 3
+
+
+def test_a_metric_missing_on_one_side(tmp_path):
+    here = reference_set()
+    find(here, "mlp-mse-d8-seed2")["metrics"]["knn_acc"] = 0.9
+    result = compare(tmp_path, reference_set(), here)
+    assert row(result, "mlp-mse-d8-seed2", "knn_acc")["verdict"] == "missing in reference"
+
+
+def test_collapsed_on_one_side(tmp_path):
+    here = reference_set()
+    find(here, "mlp-triplet-d8-seed0")["metrics"].update(collapsed=True, collapse_reason="one cluster",
+                                                          silhouette=None, n_clusters_found=1)
+    result = compare(tmp_path, reference_set(), here)
+    rows = result.metrics[result.metrics["run"] == "mlp-triplet-d8-seed0"]
+    assert set(rows["verdict"]) == {"collapsed in one"}
+    assert set(rows["side"]) == {"collapsed here only"}
+    assert not result.ok and result.summary["collapsed in one"] == 3
+    # and the other way round
+    reverse = compare_runs(tmp_path / "reference", tmp_path / "run")
+    assert set(reverse.metrics.loc[reverse.metrics["run"] == "mlp-triplet-d8-seed0", "side"]) == \
+        {"collapsed in reference only"}
+
+
+def test_a_verdict_that_flips(tmp_path):
+    here = reference_set()
+    for seed in range(3):  # MSE catches up with triplet at d = 8 in silhouette
+        find(here, f"mlp-mse-d8-seed{seed}")["metrics"]["silhouette"] = find(
+            here, f"mlp-triplet-d8-seed{seed}")["metrics"]["silhouette"]
+    result = compare(tmp_path, reference_set(), here)
+    claims = result.verdicts.set_index("claim")
+    flipped = claims.loc["mlp-triplet > mlp-mse in silhouette at every d"]
+    assert flipped["reference outcome"] == "holds" and flipped["this run's outcome"] == "does not hold"
+    assert not flipped["same?"]
+    assert claims.loc["mlp-triplet > mlp-mse in acc at every d", "same?"]
+    assert claims.loc["mlp-triplet > PCA in silhouette at every d", "same?"]
+    assert "mlp-mse: silhouette falls as d grows" in claims.index
+    assert len(result.changed_verdicts) >= 1
+    assert "**no**" in result.markdown()
+
+
+def test_machines_side_by_side(tmp_path):
+    here = [{**r, "device": "cpu (Intel Xeon, 2 threads)",
+             "environment": {**r["environment"], "commit": "def5678"}} for r in reference_set()]
+    result = compare(tmp_path, reference_set(), here)
+    machines = result.machines.set_index("side")
+    assert machines.loc["reference", "device"] == "cpu (AMD EPYC, 2 threads)"
+    assert machines.loc["this run", "device"] == "cpu (Intel Xeon, 2 threads)"
+    assert machines.loc["this run", "commit"] == "def5678" and machines.loc["reference", "torch"] == "2.14.1+cu130"
+
+
+def test_markdown_has_the_summary_and_no_nan(tmp_path):
+    reference, here = reference_set(), reference_set()
+    find(here, "mlp-triplet-d4-seed1")["metrics"]["silhouette"] += 0.03
+    find(here, "pca-d8-seed0")["metrics"]["acc"] = 0.4510001
+    here.remove(find(here, "mlp-mse-d8-seed2"))
+    find(here, "mlp-mse-d4-seed0")["metrics"]["silhouette"] = None
+    page = compare(tmp_path, reference, here).markdown()
+    assert page.startswith("# Reproduction report")
+    assert page.index("## Summary") < page.index("## The book's verdicts") < \
+        page.index("## Numbers that did not reproduce") < page.index("## Machines and versions")
+    assert "| outside tolerance" in page and "| missing here" in page
+    assert "nan" not in page.lower()
+    assert "Not reproduced" in page
+    assert "+1e-07" in page or "+1.0e-07" in page or "1e-07" in page  # the PCA difference, not rounded to 0
+
+
+def test_scope(tmp_path):
+    other = [record("mlp-mse", 4, 0, variant="quick-2dd49d9a", silhouette=0.2, acc=0.5)]
+    result = compare(tmp_path, reference_set() + other, reference_set())
+    assert result.ok and result.not_run == [f"{STUDY}/quick-2dd49d9a"]
+    assert not compare_runs(tmp_path / "run", tmp_path / "reference", scope="all").ok
+    with pytest.raises(ValueError, match="scope"):
+        compare_runs(tmp_path / "run", tmp_path / "reference", scope="every")
