@@ -27,7 +27,6 @@ Core (modality-free; imports nothing from ``images``, ``audio`` or ``text``)::
     provenance   commit, hardware, the run context shared by the runner and the kernel
     progress     the runner's printer of a chapter's events
     report       the results page, generated from records
-    reproduce    a run's records against the reference's: tolerances from the seed spread
     runner       papermill execution of the chapters, provenance banner, book build
     cli          ``latentlib run / book / data / list``
 

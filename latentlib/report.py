@@ -172,6 +172,15 @@ def results_page(directory: Path | None = None) -> str:
     for study, (title, section) in sections.items():
         frame = load_records(study, directory=directory)
         lines += [title, ""]
+        if len(frame):
+            # a number run from uncommitted code cannot be traced to the code that made it
+            dirty = frame["environment.commit"].astype(str).str.endswith("+dirty")
+            left_out = sorted(frame.loc[dirty, "variant"].unique())
+            frame = frame[~frame["variant"].isin(left_out)]
+            if left_out:
+                lines += [f"_Left out: variant{'s' if len(left_out) > 1 else ''} "
+                          + ", ".join(f"`{v}`" for v in left_out)
+                          + ", run from uncommitted code (its records stay under `book/results/`)._", ""]
         lines += section(frame) if len(frame) else ["_no records yet: run `latentlib run " + study + "`_", ""]
     return "\n".join(lines).rstrip() + "\n"
 

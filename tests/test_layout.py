@@ -92,9 +92,9 @@ def test_imports_point_down(path):
 
 
 def test_the_layout_is_written_where_a_newcomer_reads_it():
-    doc = (PACKAGE / "__init__.py").read_text()
+    doc = (PACKAGE / "__init__.py").read_text() + (PACKAGE.parent / "README.md").read_text()
     for name in [*CORE_LAYERS, *MODALITIES]:
-        assert name in doc, f"latentlib/__init__.py does not describe {name!r}"
+        assert name in doc, f"neither latentlib/__init__.py nor the README's layout describes {name!r}"
 
 
 def test_no_hand_kept_export_lists():

@@ -118,7 +118,10 @@ def test_paper_numbers_live_in_one_place():
         paper_table("III")
 
 
-def test_results_page_is_generated_from_records(split):
+def test_results_page_is_generated_from_records(split, monkeypatch):
+    from latentlib import provenance
+
+    monkeypatch.setattr(provenance, "git_commit", lambda folder=None: "abc1234")  # as from a clean checkout
     cfg = TripletVsMseConfig.from_profile("smoke", **TINY)
     experiments.run_objective_grid(cfg, split, progress=False)
     page = results_page(results_dir())
@@ -128,6 +131,15 @@ def test_results_page_is_generated_from_records(split):
     ours = ours[ours["run.embedding_size"] == 4]["metrics.silhouette"]
     assert f"{ours.mean():.3f} ± {ours.std():.3f}" in page
     assert "no records yet" in page  # study 03 has none in this test
+
+
+def test_records_from_uncommitted_code_are_left_off_the_page(split, monkeypatch):
+    from latentlib import provenance
+
+    monkeypatch.setattr(provenance, "git_commit", lambda folder=None: "abc1234+dirty")
+    experiments.run_objective_grid(TripletVsMseConfig.from_profile("smoke", **TINY), split, progress=False)
+    page = results_page(results_dir())
+    assert "run from uncommitted code" in page and "0.672 ± 0.004" not in page
 
 
 def test_committed_results_page_matches_the_committed_records(root):
