@@ -52,3 +52,26 @@ def test_book_builds_without_warnings(root, tmp_path):
     chapter = (html / "book" / "executed" / "01_embedding_size.html").read_text()
     assert "Provenance of this chapter" in chapter
     assert "colab.research.google.com" in chapter
+
+
+@pytest.mark.slow
+def test_a_users_run_is_built_with_its_own_chapters_and_reproduction_page(root, tmp_path):
+    import shutil
+
+    from latentlib.runner import build_book, stage_run_book
+
+    run = tmp_path / "run"
+    (run / "executed").mkdir(parents=True)
+    chapter = nbformat.read(root / "book" / "executed" / "01_embedding_size.ipynb", as_version=4)
+    chapter.cells.insert(2, nbformat.v4.new_markdown_cell("Marker: this chapter came from the run under test."))
+    nbformat.write(chapter, run / "executed" / "01_embedding_size.ipynb")
+    staged = stage_run_book(root, run, pages={"reproduction": "# Reproduction report\n\nAll reproduced.\n"})
+    try:
+        html = build_book(root, path_output=tmp_path / "out", source=staged)
+        assert "came from the run under test" in (html / "book" / "executed" / "01_embedding_size.html").read_text()
+        assert "All reproduced" in (html / "book" / "reproduction.html").read_text()
+        # the chapters the run did not execute are the committed ones
+        assert (html / "book" / "executed" / "05_text_yelp_daae.html").exists()
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    assert not (root / "book" / "reproduction.md").exists()  # the committed book is untouched
