@@ -87,7 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _short_warning(message: Warning | str, category: type, filename: str, lineno: int,
+                   line: str | None = None) -> str:
+    return f"warning: {message}\n"  # the message says it all: no source line on the terminal
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.formatwarning = _short_warning
     args = build_parser().parse_args(fold_parameters(list(sys.argv[1:] if argv is None else argv)))
     from latentlib import runner
 
