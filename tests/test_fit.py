@@ -39,7 +39,7 @@ class LineTrainer(Trainer):
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        return {"loss": float(loss), "slope": float(self.model.weight.detach())}
+        return {"loss": float(loss.detach()), "slope": float(self.model.weight.detach())}
 
 
 def test_a_fit_trains_caches_and_loads_the_same_weights():
