@@ -28,8 +28,8 @@ from pathlib import Path
 
 from joblib.externals.loky import get_reusable_executor
 
-from latentlib.audio import FeatureConfig, clip_features, extract_features
-from latentlib.data.audio_clips import load_audio_clips
+from latentlib.audio.data import load_audio_clips
+from latentlib.audio.features import FeatureConfig, clip_features, extract_features
 
 
 def timed(**kwargs) -> float:

@@ -22,9 +22,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
-from latentlib.data import load_mnist
-from latentlib.models import MLPConfig, build_model
-from latentlib.train import TrainConfig, fit_autoencoder
+from latentlib.autoencoder import TrainConfig, fit_autoencoder
+from latentlib.images.mnist import load_mnist
+from latentlib.images.models import MLPConfig
 
 
 class PilDigits(Dataset):
@@ -43,7 +43,7 @@ class PilDigits(Dataset):
 
 def conventional_fit(model_config: MLPConfig, train: TrainConfig, images: np.ndarray) -> float:
     torch.manual_seed(train.seed)
-    model = build_model(model_config)
+    model = model_config.build()
     optimizer = torch.optim.Adam(model.parameters(), lr=train.learning_rate)
     loader = DataLoader(PilDigits(images), batch_size=train.batch_size, shuffle=True)
     start = time.perf_counter()

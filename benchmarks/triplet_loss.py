@@ -16,11 +16,11 @@ import time
 
 import torch
 
-from latentlib.losses import TripletMarginLoss, make_miner
+from latentlib.images.losses import TripletMarginLoss, make_miner
 
 
 class IndexList(torch.nn.Module):
-    """Hides a miner's type so the loss takes its generic index-list path."""
+    """Hides a miner's declared fast path (row_mask) so the loss takes its generic index-list path."""
 
     def __init__(self, miner: torch.nn.Module) -> None:
         super().__init__()
