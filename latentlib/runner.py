@@ -169,6 +169,9 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
     nbformat.write(notebook, unexecuted)
     events = scratch / "events.jsonl"
     events.touch()
+    # idle OpenMP threads sleep instead of spinning: on a busy machine spinning threads made
+    # fits 2x slower than one thread, sleeping ones lose 10% (benchmarks/threads.py)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     start = time.perf_counter()
     try:
         with RunContext(results_dir=staged_results, execution_id=execution, events=events).active(), \
@@ -207,6 +210,7 @@ def run_notebook(name: str, *, profile: str = "quick", parameters: dict[str, Any
         # a chapter that loaded its fits from the cache ran faster than a fresh execution
         "cached_fits": sum(bool(r["run"].get("fit_from_cache")) for r in records),
         "notices": read_notices(events),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
     }
     _stamp_notebook(staged_output, stamp)
     write_json_atomic(staged_results / study / stamp["variant"] / "_execution.json", stamp)
