@@ -33,10 +33,10 @@ Core (modality-free; imports nothing from ``images``, ``audio`` or ``text``)::
 Modalities (each imports the core, never another modality)::
 
     images/  config  data (mnist, mnist_official, fashion_mnist)  models  losses  training
-             study  plots
+             study  gap (chapter 06: the MSE gap, one variant per hypothesis)  plots
     audio/   config  data (urbansound, drumkits)  features  models  study  plots
     text/    config  data (yelp, rotten_tomatoes)  tokens  models  training  decoding
-             study  plots
+             study  findings (chapter 05's rules, thresholds named)  plots
 
 Import rules, checked by ``tests/test_layout.py``: a core module never imports a
 modality (``studies`` and ``datasets`` name them as strings); a modality never imports

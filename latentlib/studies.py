@@ -18,6 +18,7 @@ STUDY_CONFIGS = {
     "03_pca_vs_autoencoder": "latentlib.images.config:PcaVsAutoencoderConfig",
     "04_audio_urbansound": "latentlib.audio.config:AudioStudyConfig",
     "05_text_yelp_daae": "latentlib.text.config:TextDAAEConfig",
+    "06_mse_gap": "latentlib.images.config:MseGapConfig",
 }
 
 

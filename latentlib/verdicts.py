@@ -8,9 +8,15 @@ its rule stated in the verdict itself:
   Welch t-interval of the difference of means: *holds* when the whole interval is above
   zero, *reversed* when it is below, *tie* when it contains zero. With one run per
   side there is no interval and the plain difference is compared with ``tolerance``.
-- **falls with d** holds when no step up in size raises the mean by more than
+- **falls with d** (or **rises with d**) holds when no step up in size raises the mean by more than
   ``tolerance`` and the largest size scores below the smallest by more than
   ``tolerance``: a rise of 0.001 is noise, not a contradiction.
+- **closes the gap** (chapter 06): a variant of a baseline closes the gap to a
+  published column when its mean is within ``GAP_TOLERANCE`` of the published mean at
+  every size; per size it *narrows* the gap when it beats the baseline (the Welch
+  interval, or with a single run on one side, a difference beyond twice the other
+  side's seed std and at least ``tolerance``), *widens* it when it loses.
+- **matches** a published column: within ``GAP_TOLERANCE`` at every size.
 - **Collapsed runs are excluded** from every verdict (they are counted and named in
   it): a collapsed embedding's silhouette says nothing about the classes.
 
@@ -29,6 +35,9 @@ from scipy import stats
 #: a difference of means smaller than this, with no interval to judge it, is a tie
 TOLERANCE = 0.01
 CONFIDENCE = 0.95
+#: how close a mean must come to a published mean to count as reaching it: about twice
+#: the largest std of the paper's MSE column (0.028)
+GAP_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -113,19 +122,104 @@ def beats(runs: pd.DataFrame, *, better: str, worse: str, metric: str = "silhoue
 def falls_with(runs: pd.DataFrame, *, method: str, metric: str = "silhouette", by: str = "embedding_size",
                tolerance: float = TOLERANCE, claim: str | None = None) -> Verdict:
     """Does ``method``'s mean ``metric`` fall as ``by`` grows (within ``tolerance``)?"""
+    return _trend(runs, method=method, metric=metric, by=by, tolerance=tolerance, sign=-1,
+                  claim=claim or f"{method}: {metric} falls as {by} grows")
+
+
+def rises_with(runs: pd.DataFrame, *, method: str, metric: str = "acc", by: str = "embedding_size",
+               tolerance: float = TOLERANCE, claim: str | None = None) -> Verdict:
+    """Does ``method``'s mean ``metric`` rise as ``by`` grows (within ``tolerance``)?"""
+    return _trend(runs, method=method, metric=metric, by=by, tolerance=tolerance, sign=1,
+                  claim=claim or f"{method}: {metric} rises as {by} grows")
+
+
+def _trend(runs: pd.DataFrame, *, method: str, metric: str, by: str, tolerance: float, sign: int,
+           claim: str) -> Verdict:
     kept, excluded = usable(runs[runs["method"] == method])
     means = kept.groupby(by)[metric].mean().sort_index()
     evidence = pd.DataFrame({by: means.index, "mean": means.to_numpy()})
     evidence["step"] = evidence["mean"].diff()
-    claim = claim or f"{method}: {metric} falls as {by} grows"
-    rule = f"no step up in {by} raises the mean by more than {tolerance:g}, and the largest is below the smallest"
+    against, direction = ("raises", "below") if sign < 0 else ("lowers", "above")
+    rule = (f"no step up in {by} {against} the mean by more than {tolerance:g}, and the largest is "
+            f"{direction} the smallest")
     if len(means) < 2:
         return Verdict(claim, "undecided", rule + "; fewer than two sizes", evidence, excluded)
-    rises = int((evidence["step"] > tolerance).sum())
+    wrong_way = int((-sign * evidence["step"] > tolerance).sum())
     overall = float(means.iloc[-1] - means.iloc[0])
-    outcome = "holds" if rises == 0 and overall < -tolerance else "does not hold"
-    detail = f"{rises} rise{'s' if rises != 1 else ''} above {tolerance:g}; first to last {overall:+.3f}"
+    outcome = "holds" if wrong_way == 0 and sign * overall > tolerance else "does not hold"
+    steps = "rise" if sign < 0 else "fall"
+    detail = f"{wrong_way} {steps}{'s' if wrong_way != 1 else ''} above {tolerance:g}; first to last {overall:+.3f}"
     return Verdict(claim, outcome, f"{rule}: {detail}", evidence, excluded)
+
+
+def _differs(a: np.ndarray, b: np.ndarray, tolerance: float) -> str:
+    """``better`` / ``worse`` / ``tie`` of ``a`` vs ``b``: the Welch interval with two or
+    more runs a side; with one run on a side, the difference against twice the other
+    side's seed std (and at least ``tolerance``)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) >= 2 and len(b) >= 2:
+        return str(compare(a, b, tolerance=tolerance)["outcome"])
+    spread = max([2 * float(np.std(x, ddof=1)) for x in (a, b) if len(x) >= 2] + [tolerance])
+    difference = float(a.mean() - b.mean())
+    return "better" if difference > spread else "worse" if difference < -spread else "tie"
+
+
+def closes_gap(runs: pd.DataFrame, *, method: str, baseline: str, target: dict, metric: str = "silhouette",
+               by: str = "embedding_size", gap_tolerance: float = GAP_TOLERANCE, tolerance: float = TOLERANCE,
+               claim: str | None = None) -> Verdict:
+    """Does ``method`` (a variant of ``baseline``) reach the published ``target`` (group ->
+    mean) at every group? Evidence per group: both means, the target, the share of the
+    gap closed and the effect: ``closes`` (within ``gap_tolerance`` of the target),
+    ``overshoots`` (above it by more), else ``narrows`` / ``no change`` / ``widens``
+    against the baseline, beyond seed noise."""
+    kept, excluded = usable(runs[runs["method"].isin([method, baseline])])
+    rows = []
+    for group in sorted(kept.loc[kept["method"] == method, by].unique()):
+        if group not in target:
+            continue
+        part = kept[kept[by] == group]
+        ours = part.loc[part["method"] == method, metric].dropna().to_numpy()
+        base = part.loc[part["method"] == baseline, metric].dropna().to_numpy()
+        if not len(ours) or not len(base):
+            continue
+        goal, mean, base_mean = float(target[group]), float(ours.mean()), float(base.mean())
+        if abs(mean - goal) <= gap_tolerance:
+            effect = "closes"
+        elif mean > goal + gap_tolerance and base_mean < goal:
+            effect = "overshoots"
+        else:
+            effect = {"better": "narrows", "worse": "widens", "tie": "no change"}[_differs(ours, base, tolerance)]
+        share = (mean - base_mean) / (goal - base_mean) if goal != base_mean else float("nan")
+        rows.append({by: group, "baseline": base_mean, "variant": mean, "target": goal,
+                     "share_of_gap_closed": share, "effect": effect, "n": len(ours)})
+    evidence = pd.DataFrame(rows)
+    claim = claim or f"{method} closes the gap to the target"
+    rule = (f"within {gap_tolerance:g} of the published mean at every {by}; else compared with {baseline} "
+            f"beyond seed noise")
+    if evidence.empty:
+        return Verdict(claim, "undecided", rule + "; no usable runs", evidence, excluded)
+    closes = int((evidence["effect"] == "closes").sum())
+    outcome = "holds" if closes == len(evidence) else "does not hold"
+    detail = ", ".join(f"{k} at {v}" for k, v in evidence["effect"].value_counts().items())
+    return Verdict(claim, outcome, f"{rule}: {detail} of {len(evidence)}; mean share of the gap closed "
+                                   f"{evidence['share_of_gap_closed'].mean():.0%}", evidence, excluded)
+
+
+def matches(runs: pd.DataFrame, *, method: str, target: dict, metric: str = "silhouette",
+            by: str = "embedding_size", gap_tolerance: float = GAP_TOLERANCE, claim: str | None = None) -> Verdict:
+    """Is ``method``'s mean within ``gap_tolerance`` of the published ``target`` at every group?"""
+    kept, excluded = usable(runs[runs["method"] == method])
+    means = kept.groupby(by)[metric].mean()
+    rows = [{by: g, "ours": float(means[g]), "target": float(target[g]), "difference": float(means[g] - target[g])}
+            for g in means.index if g in target]
+    evidence = pd.DataFrame(rows)
+    claim = claim or f"{method} matches the published values"
+    rule = f"mean within {gap_tolerance:g} of the published mean at every {by}"
+    if evidence.empty:
+        return Verdict(claim, "undecided", rule + "; no usable runs", evidence, excluded)
+    worst = float(evidence["difference"].abs().max())
+    outcome = "holds" if worst <= gap_tolerance else "does not hold"
+    return Verdict(claim, outcome, f"{rule}: largest difference {worst:.3f}", evidence, excluded)
 
 
 def verdict_table(verdicts: list[Verdict]) -> pd.DataFrame:

@@ -63,7 +63,7 @@ def test_variant_names_profile_and_overrides():
         ("quick", {"n_clusters": 1}, "n_clusters must be an int >= 2"),
         ("quick", {"data_source": "internet"}, "data_source must be one of 'auto'"),
         ("quick", {"device": "tpu"}, "device must be one of"),
-        ("quick", {"seed": -1}, "seed must be an int >= 0"),
+        ("quick", {"seeds": (-1,)}, "seeds must be"),
     ],
 )
 def test_bad_parameters_name_themselves_and_the_fix(profile, overrides, message):

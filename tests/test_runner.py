@@ -17,7 +17,7 @@ def test_find_notebook_by_name_number_or_suffix(root):
 
 @pytest.mark.slow
 def test_run_writes_chapter_records_and_banner(root, tmp_path):
-    done = run_notebook("01", profile="smoke", parameters={"embedding_sizes": [2, 4], "epochs": 1},
+    done = run_notebook("01", profile="smoke", parameters={"embedding_sizes": [2, 4], "seeds": [0], "epochs": 1},
                         root=root, output_dir=tmp_path / "executed", results_dir=tmp_path / "results",
                         progress=False)
     assert done.records == 2 and done.output == tmp_path / "executed" / "01_embedding_size.ipynb"

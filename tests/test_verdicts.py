@@ -92,3 +92,67 @@ def test_verdict_table_lists_claims():
     table = grid({"a": {4: [0.7, 0.71]}, "b": {4: [0.3, 0.31]}})
     frame = verdict_table([beats(table, better="a", worse="b"), falls_with(table, method="a")])
     assert list(frame["verdict"]) == ["holds", "undecided"]
+
+
+# --- closes_gap / matches (chapter 06): a variant against a published column ---
+
+from latentlib.verdicts import GAP_TOLERANCE, closes_gap, matches  # noqa: E402
+
+PAPER = {4: 0.53, 8: 0.52}
+BASE = {4: [0.26, 0.27, 0.25], 8: [0.18, 0.19, 0.17]}
+
+
+def test_a_variant_at_the_published_value_closes_the_gap():
+    table = grid({"baseline": BASE, "v": {4: [0.52], 8: [0.55]}})
+    verdict = closes_gap(table, method="v", baseline="baseline", target=PAPER)
+    assert verdict.holds
+    assert list(verdict.evidence["effect"]) == ["closes", "closes"]
+    assert verdict.evidence.loc[0, "share_of_gap_closed"] == pytest.approx((0.52 - 0.26) / (0.53 - 0.26))
+
+
+def test_a_variant_far_above_the_paper_overshoots_and_does_not_close():
+    table = grid({"baseline": BASE, "v": {4: [0.53 + GAP_TOLERANCE + 0.1], 8: [0.50]}})
+    verdict = closes_gap(table, method="v", baseline="baseline", target=PAPER)
+    assert not verdict.holds
+    assert list(verdict.evidence["effect"]) == ["overshoots", "closes"]
+
+
+def test_one_seed_is_judged_against_twice_the_baselines_seed_spread():
+    # baseline std 0.01 at each size: +0.015 is noise, +0.10 is a real move, -0.10 widens
+    table = grid({"baseline": BASE, "v": {4: [0.275], 8: [0.28]}, "w": {4: [0.16], 8: [0.08]}})
+    assert list(closes_gap(table, method="v", baseline="baseline", target=PAPER).evidence["effect"]) == \
+        ["no change", "narrows"]
+    assert list(closes_gap(table, method="w", baseline="baseline", target=PAPER).evidence["effect"]) == \
+        ["widens", "widens"]
+
+
+def test_collapsed_variant_runs_are_left_out_of_the_gap_verdict():
+    table = grid({"baseline": BASE, "v": {4: [0.99, 0.30, 0.31]}}, collapsed={("v", 4, 0)})
+    verdict = closes_gap(table, method="v", baseline="baseline", target=PAPER)
+    assert verdict.excluded == 1
+    assert verdict.evidence.loc[0, "variant"] == pytest.approx(0.305)
+    assert verdict.evidence.loc[0, "effect"] == "narrows"
+
+
+def test_sizes_the_paper_does_not_report_are_skipped_and_no_runs_is_undecided():
+    table = grid({"baseline": {2: [0.5, 0.5]}, "v": {2: [0.9]}})
+    assert closes_gap(table, method="v", baseline="baseline", target=PAPER).outcome == "undecided"
+
+
+def test_matches_uses_the_tolerance_on_the_worst_size():
+    table = grid({"pca": {4: [0.25, 0.24], 8: [0.19, 0.18]}})
+    assert matches(table, method="pca", target={4: 0.2444, 8: 0.185}).holds
+    off = grid({"pca": {4: [0.25, 0.24], 8: [0.30, 0.31]}})
+    verdict = matches(off, method="pca", target={4: 0.2444, 8: 0.185})
+    assert not verdict.holds and "0.120" in verdict.rule
+
+
+def test_rises_with_mirrors_falls_with():
+    from latentlib.verdicts import rises_with
+
+    up = grid({"m": {2: [0.5, 0.5], 4: [0.6, 0.6], 8: [0.595, 0.595], 16: [0.7, 0.7]}})
+    assert rises_with(up, method="m", metric="silhouette").holds  # a 0.005 dip is noise
+    dip = grid({"m": {2: [0.5, 0.5], 4: [0.7, 0.7], 8: [0.6, 0.6], 16: [0.72, 0.72]}})
+    verdict = rises_with(dip, method="m", metric="silhouette")
+    assert not verdict.holds and "1 fall above 0.01" in verdict.rule
+    assert falls_with(up, method="m").outcome == "does not hold"

@@ -12,7 +12,20 @@ import torch
 from torch import nn
 
 from latentlib.autoencoder import Autoencoder, check_embedding_size
-from latentlib.validation import check_int_tuple, fail
+from latentlib.images.config import BOTTLENECKS
+from latentlib.validation import check_choice, check_int_tuple, fail
+
+
+class L2Normalise(nn.Module):
+    """Scales each code to unit Euclidean length (a normalised bottleneck)."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return nn.functional.normalize(z, dim=1)
+
+
+def bottleneck_layers(bottleneck: str) -> list[nn.Module]:
+    """The layers appended to an encoder for ``bottleneck``."""
+    return {"linear": [], "sigmoid": [nn.Sigmoid()], "l2": [L2Normalise()]}[bottleneck]
 
 
 @dataclass(frozen=True)
@@ -22,10 +35,12 @@ class MLPConfig:
     input_shape: tuple[int, ...] = (1, 28, 28)
     hidden_sizes: tuple[int, ...] = (512, 256)
     embedding_size: int = 2
+    bottleneck: str = "linear"
 
     def __post_init__(self) -> None:
         check_embedding_size(self.embedding_size)
         check_int_tuple("hidden_sizes", tuple(self.hidden_sizes), allow_empty=True)
+        check_choice("bottleneck", self.bottleneck, BOTTLENECKS)
 
     def build(self) -> "MLPAutoencoder":
         return MLPAutoencoder(self)
@@ -41,15 +56,16 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
 
 
 class MLPAutoencoder(Autoencoder):
-    """Encoder ``input -> hidden_sizes -> d`` (linear embedding), mirrored decoder with a
-    sigmoid output so reconstructions live in [0, 1] like the pixels."""
+    """Encoder ``input -> hidden_sizes -> d`` (linear embedding unless ``bottleneck`` says
+    otherwise), mirrored decoder with a sigmoid output so reconstructions live in [0, 1]
+    like the pixels."""
 
     def __init__(self, config: MLPConfig) -> None:
         super().__init__()
         self.config = config
         n_input = math.prod(config.input_shape)
         sizes = [n_input, *config.hidden_sizes, config.embedding_size]
-        self.encoder = nn.Sequential(nn.Flatten(), _mlp(sizes))
+        self.encoder = nn.Sequential(nn.Flatten(), _mlp(sizes), *bottleneck_layers(config.bottleneck))
         self.decoder = nn.Sequential(_mlp(sizes[::-1]), nn.Sigmoid(), nn.Unflatten(1, config.input_shape))
 
 
@@ -66,9 +82,11 @@ class ConvConfig:
     input_shape: tuple[int, ...] = (1, 28, 28)
     channels: tuple[int, int] = (16, 32)
     embedding_size: int = 8
+    bottleneck: str = "linear"
 
     def __post_init__(self) -> None:
         check_embedding_size(self.embedding_size)
+        check_choice("bottleneck", self.bottleneck, BOTTLENECKS)
         check_int_tuple("conv_channels", tuple(self.channels))
         if len(self.channels) != 2:
             fail("conv_channels", self.channels, "two positive ints (channels of conv1 and conv2)")
@@ -95,6 +113,7 @@ class ConvAutoencoder(Autoencoder):
             nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.ReLU(),
             nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(n_features, config.embedding_size),
+            *bottleneck_layers(config.bottleneck),
         )
         self.decoder = nn.Sequential(
             nn.Linear(config.embedding_size, n_features), nn.ReLU(),

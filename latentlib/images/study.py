@@ -55,46 +55,39 @@ def run_name(*, model: str, embedding_size: int, seed: int) -> str:
 
 def run_embedding_sizes(config: EmbeddingSizeConfig, data: LabelledSplit, *,
                         write: bool = True, progress: bool = True) -> GridResult:
-    """Study 01: one MLP autoencoder per embedding size, scored on the test split.
+    """Study 01: one MLP autoencoder per (embedding size, seed), scored on the test split.
 
     Each run is fitted on ``data.x_train`` (or loaded from the fit cache), its test
-    embeddings are clustered with K-Means (``config.n_clusters``), and silhouette,
-    ACC, NMI and ARI are recorded under the results directory.
+    embeddings are clustered with K-Means (``config.n_clusters``) and scored (silhouette,
+    ACC, NMI, ARI, clusters found) with a kNN probe fitted on the training embeddings;
+    each is checked for collapse and recorded under the results directory. The runs are
+    the MSE runs of study 02 where the settings agree (same fits, same cache keys).
     """
     device = resolve_device(config.device)
     hardware = device_description(device)
-    train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                        learning_rate=config.learning_rate, seed=config.seed)
     result = GridResult(table=pd.DataFrame())
-    rows = []
-    sizes = tqdm(config.embedding_sizes, desc="embedding sizes", disable=not progress)
-    for size in sizes:
-        name = run_name(model="mlp", embedding_size=size, seed=config.seed)
+    runs = [(size, seed) for size in config.embedding_sizes for seed in config.seeds]
+    for size, seed in tqdm(runs, desc="runs", disable=not progress):
+        name = run_name(model="mlp", embedding_size=size, seed=seed)
+        train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
+                            learning_rate=config.learning_rate, seed=seed)
         model_config = MLPConfig(input_shape=tuple(data.x_train.shape[1:]),
                                  hidden_sizes=config.hidden_sizes, embedding_size=size)
         fit = fit_image_autoencoder(model_config, train, data.x_train, device=device,
-                                    progress=progress, desc=f"d={size}")
+                                    progress=progress, desc=name)
         start = time.perf_counter()
-        z_test = encode(fit.model, data.x_test)
-        y_cluster = kmeans_labels(z_test, n_clusters=config.n_clusters, seed=config.seed)
-        metrics = score_clusters(z_test, data.y_test, y_cluster,
-                                 silhouette_sample=config.silhouette_sample, seed=config.seed)
+        z_train, z_test = encode(fit.model, data.x_train), encode(fit.model, data.x_test)
+        metrics, y_cluster = _score(config, z_train, z_test, data, seed=seed)
+        metrics.update(detect_collapse(z_test, n_clusters=config.n_clusters,
+                                       clusters_found=metrics["n_clusters_found"]).as_dict())
         metrics["final_train_mse"] = fit.history[-1]
-        run = {"name": name, "model": "mlp", "objective": "mse", "embedding_size": size,
-               "seed": config.seed, "scored_split": "test", "fit_key": fit.key,
-               "fit_from_cache": fit.from_cache}
+        run = {"name": name, "method": "mlp-mse", "model": "mlp", "objective": "mse", "embedding_size": size,
+               "seed": seed, "scored_split": "test", "fit_key": fit.key, "fit_from_cache": fit.from_cache}
         timings = {"fit_seconds": fit.seconds, "evaluate_seconds": time.perf_counter() - start}
         record = make_record(config=config, run=run, metrics=metrics, timings=timings,
                              data=data.info, device=hardware, extra={"history": fit.history})
-        if write:
-            write_record(record)
-        result.fits[name] = fit
-        result.embeddings[name] = z_test
-        result.clusters[name] = y_cluster
-        result.records.append(record)
-        rows.append({"embedding_size": size, **metrics, "fit_seconds": fit.seconds,
-                     "from_cache": fit.from_cache})
-    result.table = pd.DataFrame(rows).set_index("embedding_size")
+        _keep(result, record, fit=fit, z_test=z_test, y_cluster=y_cluster, write=write)
+    result.table = _table(result.records)
     return result
 
 
@@ -104,8 +97,10 @@ def image_model_config(config: Any, data: LabelledSplit, *, embedding_size: int)
     """The MLP or convolutional autoencoder config of one run."""
     shape = tuple(data.x_train.shape[1:])
     if config.model == "conv":
-        return ConvConfig(input_shape=shape, channels=tuple(config.conv_channels), embedding_size=embedding_size)
-    return MLPConfig(input_shape=shape, hidden_sizes=config.hidden_sizes, embedding_size=embedding_size)
+        return ConvConfig(input_shape=shape, channels=tuple(config.conv_channels), embedding_size=embedding_size,
+                          bottleneck=config.bottleneck)
+    return MLPConfig(input_shape=shape, hidden_sizes=config.hidden_sizes, embedding_size=embedding_size,
+                     bottleneck=config.bottleneck)
 
 
 def _score(config: Any, z_train: np.ndarray, z_test: np.ndarray, data: LabelledSplit, *,
@@ -137,7 +132,7 @@ def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[str, ...] = ("mse", "triplet"),
-                       write: bool = True, progress: bool = True) -> GridResult:
+                       variant: str | None = None, write: bool = True, progress: bool = True) -> GridResult:
     """Study 02 (Table I): one autoencoder per (objective, embedding size, seed).
 
     ``mse`` trains on reconstruction only (unsupervised); ``triplet`` on
@@ -145,8 +140,11 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
     training labels (supervised). Test embeddings are clustered by K-Means and scored
     (silhouette, ACC, NMI, ARI, clusters found) plus a kNN probe fitted on the training
     embeddings. Each run is checked for embedding collapse; a collapsed run is still
-    recorded, with ``metrics.collapsed`` true and the reason.
+    recorded, with ``metrics.collapsed`` true and the reason. ``variant`` (one objective
+    only) names the runs and their ``method`` after a variant of the study (chapter 06).
     """
+    if variant is not None and len(objectives) != 1:
+        raise ValueError(f"variant names the runs of one objective, got objectives {objectives}")
     unknown = [o for o in objectives if o not in ("mse", "triplet")]
     if unknown:
         raise ValueError(f"objectives must be 'mse' and/or 'triplet', got {unknown}")
@@ -158,7 +156,8 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
     result = GridResult(table=pd.DataFrame())
     runs = [(o, d, s) for o in objectives for d in config.embedding_sizes for s in config.seeds]
     for objective, size, seed in tqdm(runs, desc="runs", disable=not progress):
-        name = f"{config.model}-{objective}-d{size}-seed{seed}"
+        method = variant or f"{config.model}-{objective}"
+        name = f"{method}-d{size}-seed{seed}"
         train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
                             learning_rate=config.learning_rate, seed=seed)
         extra_args = {"y_train": data.y_train, "objective": triplet} if objective == "triplet" else {}
@@ -175,7 +174,7 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
         if objective == "triplet":
             metrics["final_triplet_loss"] = fit.curves["triplet"][-1]
             metrics["final_active_triplets"] = fit.curves["active"][-1]
-        run = {"name": name, "method": f"{config.model}-{objective}", "model": config.model,
+        run = {"name": name, "method": method, "model": config.model, "bottleneck": config.bottleneck,
                "objective": objective, "supervised": objective == "triplet", "dataset": config.dataset,
                "embedding_size": size, "seed": seed, "scored_split": "test", "fit_key": fit.key,
                "fit_from_cache": fit.from_cache}

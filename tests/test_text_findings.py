@@ -1,0 +1,25 @@
+"""The text chapter's finding rules on values whose answers are known."""
+
+from latentlib.text.findings import (INFORMATIVE_NMI, LEARNED_MARGIN, clusters_carry_sentiment, has_learned,
+                                     length_dominated, probe_finds_sentiment)
+
+
+def test_own_code_must_beat_another_sentences_code_by_the_margin():
+    assert has_learned(0.30, 0.30 - LEARNED_MARGIN)
+    assert not has_learned(0.30, 0.30 - LEARNED_MARGIN / 2)
+    assert not has_learned(0.20, 0.25)
+
+
+def test_sentiment_in_clusters_needs_the_nmi_threshold():
+    assert clusters_carry_sentiment(INFORMATIVE_NMI)
+    assert not clusters_carry_sentiment(0.01)
+
+
+def test_length_needs_both_the_correlation_and_the_cluster_split():
+    r = {"daae": -0.9, "ae": 0.9, "tfidf": 0.2}
+    nmi = {"daae": 0.3, "ae": 0.05, "tfidf": 0.4}
+    assert length_dominated(r, nmi) == ["daae"]
+
+
+def test_probe_presence_is_a_margin_over_the_majority_rate():
+    assert probe_finds_sentiment({"a": 0.10, "b": 0.01, "c": 0.03}) == ["a", "c"]
