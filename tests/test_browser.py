@@ -112,8 +112,7 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
+def build_book_copy(tmp_path_factory) -> Path:
     """A strict build of a copy of the committed book; the HTML folder."""
     from latentlib.runner import build_book
 
@@ -123,6 +122,11 @@ def site(tmp_path_factory) -> Path:
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / name, source / name)
     return build_book(ROOT, path_output=work / "out", source=source)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    return build_book_copy(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -184,8 +188,14 @@ def visits(site, server, driver) -> list[Visit]:
     return found
 
 
+_screenshots_saved: list[bool] = []
+
+
 def save_screenshots(driver, visits: list[Visit]) -> None:
-    """A full-height screenshot (capped) of every page, for the failure artifact."""
+    """A full-height screenshot (capped) of every page, for the failure artifact; once a session."""
+    if _screenshots_saved:
+        return
+    _screenshots_saved.append(True)
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
     for visit in visits:
