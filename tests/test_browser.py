@@ -1,0 +1,311 @@
+"""The rendered book in a real browser: headless Chromium opens every page of a strict build.
+
+The committed book is copied and built once per session (``-W -n --keep-going``), served
+on 127.0.0.1, and every HTML page of the build (but the search and index pages) is
+opened once; each test then checks one thing on every page: no severe console error,
+every image decoded, every internal link answered with 200, every table fits its column
+or scrolls sideways in its own box, the provenance box on every chapter, every audio
+clip playable. A failing test saves a screenshot of every page under
+``_build/screenshots/`` (the tests workflow uploads that folder).
+
+Needs Chromium and its driver (Debian: ``apt-get install chromium chromium-driver``;
+other paths through ``$CHROMIUM`` and ``$CHROMEDRIVER``) and ``selenium`` (dev extra).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+SKIPPED_PAGES = {"search.html", "genindex.html"}
+WIDTH, HEIGHT = 1280, 900  # a laptop screen: the sidebar shown, the content column ~ 740 px
+PHONE_WIDTH = 412  # a phone held upright: tables are measured again at this width
+
+_missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(bool(_missing), reason=f"headless browser test needs {' and '.join(_missing)} "
+                       "(Debian: apt-get install chromium chromium-driver; or set $CHROMIUM / $CHROMEDRIVER)"),
+]
+
+TABLES = r"""
+// every table of the page's article: its width, its column's, and the nearest box
+// (the table itself or an ancestor) that scrolls sideways
+const measureTables = () => {
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const article = document.querySelector("article") || document.body;
+  return Array.from(article.querySelectorAll("table")).map((table, index) => {
+    let box = table, scroller = null;
+    while (box && box !== article.parentElement) { if (scrolls(box)) { scroller = box; break; } box = box.parentElement; }
+    const parent = table.parentElement;
+    return {index, scroller: scroller ? scroller.tagName + "." + scroller.className : null,
+            scrollerClips: scroller ? scroller.clientWidth > 0 && scroller.clientWidth <= article.clientWidth + 1 : false,
+            tableWidth: Math.ceil(table.getBoundingClientRect().width), parentWidth: parent.clientWidth,
+            parentScrollWidth: parent.scrollWidth, articleWidth: article.clientWidth,
+            head: (table.querySelector("th, td") || {}).textContent || ""};
+  });
+};
+"""
+
+# In the page: wait for every image to be decoded (lazy ones made eager), every audio
+# clip to have its metadata and MathJax to have typeset, then measure what the tests check.
+MEASURE = TABLES + r"""
+const done = arguments[arguments.length - 1];
+const settle = (p) => Promise.race([p.catch(() => null), new Promise((r) => setTimeout(r, 10000))]);
+const images = Array.from(document.images);
+images.forEach((img) => { img.loading = "eager"; });
+const audios = Array.from(document.querySelectorAll("audio"));
+const metadata = (a) => a.readyState >= 1 ? Promise.resolve() : new Promise((r) => {
+  a.addEventListener("loadedmetadata", r, {once: true}); a.addEventListener("error", r, {once: true});
+  a.preload = "metadata"; a.load(); });
+const typeset = window.MathJax && MathJax.startup && MathJax.startup.promise ? [settle(MathJax.startup.promise)] : [];
+Promise.all([...images.map((img) => settle(img.decode())), ...audios.map((a) => settle(metadata(a))), ...typeset]).then(() => {
+  const tables = measureTables();
+  const sameOrigin = Array.from(document.querySelectorAll("a[href]")).map((a) => a.getAttribute("href"))
+    .filter((href) => href && !href.startsWith("#") && !href.startsWith("javascript:"))
+    .map((href) => new URL(href, location.href)).filter((url) => url.origin === location.origin)
+    .map((url) => url.origin + url.pathname);
+  const banner = Array.from(document.querySelectorAll(".admonition")).find(
+    (box) => (box.querySelector(".admonition-title") || {}).textContent === "Provenance of this chapter");
+  const firstCell = document.querySelector(".cell");
+  done({
+    images: images.map((img) => ({src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth})),
+    links: Array.from(new Set(sameOrigin)),
+    tables,
+    banner: banner ? {text: banner.innerText, visible: banner.offsetHeight > 0,
+                      beforeFirstCell: !firstCell || !!(banner.compareDocumentPosition(firstCell) & Node.DOCUMENT_POSITION_FOLLOWING)}
+                   : null,
+    math: {formulas: document.querySelectorAll("article .math").length,
+           typeset: document.querySelectorAll("article .math mjx-container, article mjx-container.MathJax").length},
+    audio: audios.map((a) => ({readyState: a.readyState, error: a.error ? a.error.code : null,
+                               src: a.currentSrc || (a.querySelector("source") || {}).src || a.src || ""})),
+  });
+});
+"""
+
+
+@dataclass
+class Visit:
+    page: str  # path of the page in the build, e.g. book/executed/01_embedding_size.html
+    url: str
+    console: list[dict] = field(default_factory=list)
+    measured: dict = field(default_factory=dict)
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no request log in the test output
+        pass
+
+
+def build_book_copy(tmp_path_factory) -> Path:
+    """A strict build of a copy of the committed book; the HTML folder."""
+    from latentlib.runner import build_book
+
+    work = tmp_path_factory.mktemp("browser-book")
+    source = work / "source"
+    shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("results"))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, source / name)
+    return build_book(ROOT, path_output=work / "out", source=source)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    return build_book_copy(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def driver(tmp_path_factory):
+    pytest.importorskip("selenium", reason="selenium is a dev dependency: pip install -e '.[dev]'")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+                 f"--window-size={WIDTH},{HEIGHT}",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(120)
+    browser.set_script_timeout(60)
+    yield browser
+    browser.quit()
+
+
+def pages_of(site: Path) -> list[str]:
+    """Every HTML page of the build but the search and index pages (and theme assets)."""
+    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
+                  if path.name not in SKIPPED_PAGES and not path.relative_to(site).parts[0].startswith("_"))
+
+
+@pytest.fixture(scope="session")
+def visits(site, server, driver) -> list[Visit]:
+    found = []
+    driver.get_log("browser")  # start from an empty console
+    for page in pages_of(site):
+        visit = Visit(page, f"{server}/{page}")
+        driver.get(visit.url)
+        visit.measured = driver.execute_async_script(MEASURE)
+        visit.console = driver.get_log("browser")
+        found.append(visit)
+    driver.set_window_size(PHONE_WIDTH, HEIGHT)
+    for visit in found:
+        driver.get(visit.url)
+        visit.measured["tables_phone"] = driver.execute_script(TABLES + "return measureTables();")
+    driver.set_window_size(WIDTH, HEIGHT)
+    driver.get_log("browser")
+    assert any(v.page.startswith("book/executed/") for v in found), "no chapter pages in the build"
+    return found
+
+
+_screenshots_saved: list[bool] = []
+
+
+def save_screenshots(driver, visits: list[Visit]) -> None:
+    """A full-height screenshot (capped) of every page, for the failure artifact; once a session."""
+    if _screenshots_saved:
+        return
+    _screenshots_saved.append(True)
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    for visit in visits:
+        driver.set_window_size(WIDTH, HEIGHT)
+        driver.get(visit.url)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(WIDTH, min(max(height, HEIGHT), 12000))
+        driver.save_screenshot(str(SCREENSHOTS / (visit.page.replace("/", "__").removesuffix(".html") + ".png")))
+    driver.set_window_size(WIDTH, HEIGHT)
+
+
+def check(problems: list[str], driver, visits: list[Visit], what: str) -> None:
+    if problems:
+        save_screenshots(driver, visits)
+        pytest.fail(f"{what} ({len(problems)}); screenshots in {SCREENSHOTS}:\n" + "\n".join(problems[:40]),
+                    pytrace=False)
+
+
+# Known and harmless: Sphinx 7.4 writes each inline script of an extension twice (its
+# prepare_writing re-adds them with filename '' beside the same ones with filename None),
+# so sphinx-thebe's one-line config runs twice and the second `const` is refused. The first
+# one has already defined it; nothing on the page depends on the second.
+KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+
+
+def test_no_severe_console_errors(visits, driver):
+    problems = [f"{v.page}: {entry['message']}" for v in visits for entry in v.console
+                if entry.get("level") == "SEVERE"
+                and not any(known in entry["message"] for known in KNOWN_CONSOLE_ERRORS)]
+    check(problems, driver, visits, "severe console errors")
+
+
+def test_every_image_is_decoded(visits, driver):
+    problems = [f"{v.page}: {img['src'][:120]} (complete={img['complete']}, naturalWidth={img['width']})"
+                for v in visits for img in v.measured["images"] if not (img["complete"] and img["width"] > 0)]
+    assert sum(len(v.measured["images"]) for v in visits if v.page.startswith("book/executed/")) > 0
+    check(problems, driver, visits, "images not decoded")
+
+
+def test_every_internal_link_answers_200(visits, driver):
+    status: dict[str, object] = {}
+    for visit in visits:
+        for link in visit.measured["links"]:
+            if link in status:
+                continue
+            try:
+                with urllib.request.urlopen(link, timeout=30) as response:
+                    status[link] = response.status
+            except urllib.error.HTTPError as error:
+                status[link] = error.code
+            except OSError as error:
+                status[link] = repr(error)
+    assert len(status) > len(visits)  # the navigation alone links every page
+    problems = [f"{link}: {code}" for link, code in sorted(status.items()) if code != 200]
+    check(problems, driver, visits, "internal links that do not answer 200")
+
+
+def test_every_table_fits_or_scrolls_sideways(visits, driver):
+    problems = []
+    for visit in visits:
+        for screen, key in (("laptop", "tables"), ("phone", "tables_phone")):
+            for table in visit.measured[key]:
+                scrolls = table["scroller"] is not None and table["scrollerClips"]
+                fits = (table["tableWidth"] <= table["parentWidth"] + 1
+                        and table["parentScrollWidth"] <= table["parentWidth"] + 1
+                        and table["tableWidth"] <= table["articleWidth"] + 1)
+                if not (scrolls or fits):
+                    problems.append(f"{visit.page} ({screen}): table {table['index']} ({table['head'][:30]!r}) "
+                                    f"is {table['tableWidth']} px wide in a {table['parentWidth']} px column "
+                                    "with no horizontal scrolling")
+    assert any(v.measured["tables"] for v in visits) and any(v.measured["tables_phone"] for v in visits)
+    check(problems, driver, visits, "tables wider than their column")
+
+
+def test_every_chapter_shows_its_provenance_box(visits, driver):
+    chapters = [v for v in visits if v.page.startswith("book/executed/")]
+    problems = []
+    for visit in chapters:
+        banner = visit.measured["banner"]
+        if banner is None:
+            problems.append(f"{visit.page}: no 'Provenance of this chapter' box")
+        elif not (banner["visible"] and banner["beforeFirstCell"]):
+            problems.append(f"{visit.page}: the provenance box is hidden or not above the code")
+        elif not all(key in banner["text"] for key in ("Profile", "Data", "Commit", "Re-run")):
+            problems.append(f"{visit.page}: the provenance box lacks profile, data, commit or re-run line")
+    assert len(chapters) == len(list((ROOT / "book" / "executed").glob("*.ipynb")))
+    check(problems, driver, visits, "chapters without their provenance box")
+
+
+def test_every_formula_is_typeset(visits, driver):
+    """MathJax is served with the book (``mathjax_path``): formulas render offline too."""
+    problems = [f"{v.page}: {v.measured['math']['typeset']} of {v.measured['math']['formulas']} formulas typeset"
+                for v in visits if v.measured["math"]["typeset"] < v.measured["math"]["formulas"]]
+    assert sum(v.measured["math"]["formulas"] for v in visits) > 0
+    check(problems, driver, visits, "formulas MathJax did not typeset")
+
+
+def _valid_wav_data_uri(src: str) -> bool:
+    head, _, data = src.partition(",")
+    if not (head.startswith("data:audio/") and head.endswith(";base64")):
+        return False
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        return False
+    return len(raw) > 44 and ((raw[:4] == b"RIFF" and raw[8:12] == b"WAVE") or head != "data:audio/wav;base64")
+
+
+def test_every_audio_clip_is_playable(visits, driver):
+    problems = [f"{v.page}: audio {i} (readyState={a['readyState']}, error={a['error']}, src={a['src'][:60]!r})"
+                for v in visits for i, a in enumerate(v.measured["audio"])
+                if not (a["readyState"] >= 1 or _valid_wav_data_uri(a["src"]))]
+    check(problems, driver, visits, "audio clips that cannot play")
