@@ -22,6 +22,7 @@ Core (modality-free; imports nothing from ``images``, ``audio`` or ``text``)::
     tables       records -> mean +- std tables, the paper's columns beside ours
     verdicts     the claims the book checks, decided with a stated rule
     plots        figures every modality uses (curves, 2-D projections, scatter)
+    display      one table format (3 decimals, no NaN) and 2x PNG figures in a notebook
     paper        every number typed from someone else's paper, with its source
     results      result records, written atomically
     provenance   commit, hardware, the run context shared by the runner and the kernel

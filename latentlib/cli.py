@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--allow-dirty", action="store_true",
                       help="write the reference build from uncommitted code (the chapters say so)")
 
+    check = commands.add_parser("check", help="re-run chapters in the smoke profile and compare them with "
+                                             "the committed smoke reference (exit 1 if not reproduced)")
+    check.add_argument("names", nargs="*", default=["all"], help="study names or numbers (default: all)")
+    check.add_argument("--update", action="store_true",
+                       help="maintainers: replace the committed smoke reference with this run's records")
+    check.add_argument("--quiet", action="store_true", help="no progress lines")
+
     data = commands.add_parser("data", help="fetch (or check) a dataset under the data root")
     data.add_argument("dataset", choices=["all", *sorted(FETCHERS)], help="a dataset, or 'all' of them")
     data.add_argument("--root", type=Path, help="data root (default $LATENTLIB_DATA or ~/.cache/latentlib)")
@@ -145,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                 code = _summarise_failures(failed)
                 # a chapter skipped for want of data keeps its committed build: the book is whole
                 return code if any(not f.missing_data for f in failed) else 0
+        elif args.command == "check":
+            return _check(args)
         elif args.command == "data":
             from latentlib.datasets import fetch
 
@@ -190,8 +199,40 @@ def _reproduction(root: Path, results: Path) -> str | None:
     path.write_text(text)
     counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary.items())
     print(f"reproduction against the committed reference: {counts or 'nothing to compare'}; "
-          f"{'reproduced' if report.ok else 'NOT reproduced'} (report: {path})")
+          f"{report.status} (report: {path})")
     return text
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``latentlib check``: the chapters in ``smoke``, compared with ``tests/reference/smoke``."""
+    import shutil
+
+    from latentlib import runner
+    from latentlib.reproduce import compare_runs
+
+    root = runner.require_root()
+    names = runner.study_names() if args.names == ["all"] else args.names
+    check_dir = root / "_build" / "check"
+    shutil.rmtree(check_dir, ignore_errors=True)  # only this run's records are compared
+    executions, failed = runner.run_notebooks(names, profile="smoke", output_dir=check_dir / "executed",
+                                              results_dir=check_dir / "results", keep_going=True,
+                                              progress=not args.quiet)
+    if failed:
+        return _summarise_failures(failed)
+    reference = root / runner.SMOKE_REFERENCE
+    if args.update:
+        for done in executions:
+            target = reference / done.study
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(check_dir / "results" / done.study, target)
+        print(f"smoke reference updated: {', '.join(d.study for d in executions)} -> {runner.SMOKE_REFERENCE}")
+        return 0
+    report = compare_runs(check_dir / "results", reference)
+    (check_dir / "reproduction.md").write_text(report.markdown())
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary.items() if n)
+    print(f"check against the smoke reference: {counts or 'nothing to compare'}; {report.status} "
+          f"(report: {check_dir / 'reproduction.md'})")
+    return 0 if report.ok and report.compared else 1
 
 
 def _summarise_failures(failed: list[Any]) -> int:

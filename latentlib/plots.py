@@ -11,7 +11,26 @@ import seaborn as sns
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
+from latentlib import display
+
 PALETTE = "tab10"
+#: the book's text column is about 7.5 inches at 100 dpi: figures are drawn at that width
+#: (or less) so their text is not shrunk (and sent as 2x PNG: latentlib.display)
+COLUMN_WIDTH = 7.5
+
+display.setup()
+
+
+def panel_grid(n: int, *, ncols: int = 2, height: float = 3.0,
+               width: float = COLUMN_WIDTH) -> tuple[plt.Figure, list[plt.Axes]]:
+    """``n`` panels, at most ``ncols`` per row, at the column's width; spare cells hidden."""
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height * nrows), squeeze=False)
+    flat = list(axes.ravel())
+    for spare in flat[n:]:
+        spare.set_visible(False)
+    return fig, flat[:n]
 
 
 def subsample(n: int, max_points: int, seed: int = 0) -> np.ndarray:
@@ -118,12 +137,12 @@ def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[st
 def plot_metric_panels(summary: pd.DataFrame, *, methods: Mapping[str, str],
                        metrics: Sequence[str] = ("silhouette", "acc", "nmi", "knn_acc")) -> plt.Figure:
     """One panel per metric, mean ± std over seeds against the embedding size."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 3.4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    fig, axes = panel_grid(len(metrics), height=3.0)
+    for ax, metric in zip(axes, metrics):
         plot_metric_vs_size_with_paper(summary, methods=methods, metric=metric, ax=ax)
         ax.set_title(metric, fontsize=10)
         ax.set_ylabel("")
-        if ax is not axes[0][0]:
+        if ax is not axes[0]:
             ax.get_legend().remove()
     fig.tight_layout()
     return fig

@@ -337,6 +337,18 @@ class Reproduction:
         return not any(self.summary.get(verdict, 0) for verdict in FAILING)
 
     @property
+    def compared(self) -> int:
+        """Numbers present on both sides (a run whose records the reference lacks compares none)."""
+        return sum(self.summary.get(v, 0) for v in (IDENTICAL, REPRODUCED, OUTSIDE, COLLAPSED_IN_ONE))
+
+    @property
+    def status(self) -> str:
+        """``reproduced``, ``NOT reproduced``, or ``nothing compared`` when no number is on both sides."""
+        if not self.compared and self.ok:
+            return "nothing compared (the reference holds no record of what this run produced)"
+        return "reproduced" if self.ok else "NOT reproduced"
+
+    @property
     def changed_verdicts(self) -> pd.DataFrame:
         return self.verdicts[~self.verdicts["same?"]] if len(self.verdicts) else self.verdicts
 
@@ -346,9 +358,9 @@ class Reproduction:
         lines = ["# Reproduction report", "",
                  f"This run: `{self.run_dir}`; reference: `{self.reference_dir}`. "
                  f"{total} numbers of {self.metrics[['study', 'variant', 'run']].drop_duplicates().shape[0]} "
-                 f"records compared. **{'Reproduced' if self.ok else 'Not reproduced'}**: "
-                 + ("no number is outside its tolerance, collapsed on one side or missing here."
-                    if self.ok else "see the numbers below."), "",
+                 f"records compared. **{self.status[0].upper() + self.status[1:]}**"
+                 + (": no number is outside its tolerance, collapsed on one side or missing here."
+                    if self.ok and self.compared else "." if self.ok else ": see the numbers below."), "",
                  "## Summary", "",
                  _table(pd.DataFrame({"verdict": list(self.summary), "numbers": list(self.summary.values())})), ""]
         if total:

@@ -38,6 +38,8 @@ SCRATCH = Path("_build") / "runs"
 FAILED = Path("_build") / "failed"
 # a user's run: its chapters and records, kept apart from the committed reference build
 RUN = Path("_build") / "run"
+# the smoke-profile records `latentlib check` compares a re-run with (`check --update` writes them)
+SMOKE_REFERENCE = Path("tests") / "reference" / "smoke"
 
 
 def run_dirs(root: Path, *, reference: bool = False) -> tuple[Path, Path]:

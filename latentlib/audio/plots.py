@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.audio.features import FeatureConfig
-from latentlib.plots import PALETTE, project_2d
+from latentlib.plots import COLUMN_WIDTH, PALETTE, project_2d
 
 
 def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, title: str):
@@ -61,7 +61,7 @@ def plot_reconstruction_pairs(originals: np.ndarray, reconstructions: np.ndarray
 def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, groups: np.ndarray, class_names: Sequence[str],
                        group_kind: str = "group", seed: int = 0) -> plt.Figure:
     """The held-out embeddings in 2-D (PCA and t-SNE): colour = class, marker = fold or kit."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, axes = plt.subplots(2, 1, figsize=(COLUMN_WIDTH * 0.8, 8.4))
     names = np.asarray(class_names)[labels]
     for ax, method in zip(axes, ("pca", "tsne")):
         points = project_2d(z, method, seed=seed)
@@ -70,7 +70,7 @@ def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, groups: np.ndarray,
         ax.set_title(f"{'PCA' if method == 'pca' else 't-SNE'} of the pooled embeddings", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=7, frameon=False,
+    sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=8, frameon=False,
                     title=f"class / {group_kind}", title_fontsize=8)
     fig.tight_layout()
     return fig

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from latentlib.plots import project_2d, scatter_by_class, subsample
+from latentlib.plots import COLUMN_WIDTH, project_2d, scatter_by_class, subsample
 
 
 def class_mean_codes(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -23,7 +23,7 @@ def plot_latent_views(embeddings: Mapping[int, np.ndarray], labels: np.ndarray, 
     """Paper Fig. 3 analogue: per embedding size, the latent code (class-mean heatmap)
     beside 2-D views of the embedding (PCA and t-SNE; the latent itself when d = 2)."""
     sizes = list(embeddings)
-    fig, axes = plt.subplots(len(sizes), 3, figsize=(11, 3.1 * len(sizes)),
+    fig, axes = plt.subplots(len(sizes), 3, figsize=(COLUMN_WIDTH + 1.0, 2.6 * len(sizes)),
                              gridspec_kw={"width_ratios": [1.1, 1, 1]}, squeeze=False)
     keep = subsample(len(labels), max_points, seed)
     for index, (row, size) in enumerate(zip(axes, sizes)):

@@ -10,13 +10,13 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.fit import FitResult
-from latentlib.plots import subsample
+from latentlib.plots import panel_grid, subsample
 
 
 def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
     """Per epoch: reconstruction cross-entropy per token, teacher-forced token accuracy,
     and the adversarial game (encoder's loss to fool D, D's own loss) where there is one."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    fig, axes = panel_grid(3, ncols=2, height=3.2)
     for name, fit in fits.items():
         epochs = np.arange(1, len(fit.curves["rec"]) + 1)
         axes[0].plot(epochs, fit.curves["rec"], label=name)
@@ -41,8 +41,8 @@ def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silho
                         chance: float | None = None) -> plt.Figure:
     """One panel per metric against the reduced size; colour = representation, dashes =
     after removing the length direction. ``chance`` draws the majority-class rate on ACC."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.6), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    fig, axes = panel_grid(len(metrics), ncols=2, height=3.2)
+    for ax, metric in zip(axes, metrics):
         sns.lineplot(data=table, x="size", y=metric, hue="model", style="length_control", marker="o",
                      ax=ax, legend=metric == metrics[-1])
         if metric == "acc" and chance is not None:
@@ -55,7 +55,7 @@ def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silho
         ax.set_xlabel("size after PCA / SVD")
         ax.set_title(metric, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    axes[-1].legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
     return fig
 
