@@ -177,21 +177,30 @@ def _run_serial(todo: list[FitSpec], store: Path, notify: Listener, finished: Ca
             finished(Outcome(spec, "failed", error=_error(error)))
 
 
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one thread per process, as on a dask worker: no oversubscription
+
+
 def _run_processes(todo: list[FitSpec], store: Path, n: int, notify: Listener, finished: Callable) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: a forked torch process can hang on the parent's thread pools
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_one_thread) as pool:
         pending = {pool.submit(fit_task, spec, str(store)): spec for spec in todo}
         running: set[str] = set()
         while pending:
             for future, spec in list(pending.items()):
-                if future.running() and spec.key not in running:
+                # the pool hands out one call more than it has processes: at most n run
+                if future.running() and spec.key not in running and len(running) < n:
                     running.add(spec.key)
                     notify(spec, "running", Outcome(spec, "running", worker="a local process"))
                 if future.done():
                     del pending[future]
+                    running.discard(spec.key)
                     try:
                         finished(_finish(spec, future.result(), store))
                     except Exception as error:

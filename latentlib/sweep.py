@@ -130,7 +130,8 @@ class Tally:
         self.status[spec.key] = status
         counts = self.counts()
         self.bar.n = counts["cached"] + counts["done"] + counts["failed"]
-        self.bar.set_postfix_str(" ".join(f"{name} {n}" for name, n in counts.items()), refresh=True)
+        # a sweep queues all its fits at once: redraw on the changes after that
+        self.bar.set_postfix_str(" ".join(f"{name} {n}" for name, n in counts.items()), refresh=status != "queued")
 
     def close(self) -> None:
         self.bar.close()

@@ -100,9 +100,10 @@ def test_planned_keys_are_the_chapters_keys(mnist_smoke):
     assert again.counts() == {"cached": 4, "done": 0, "failed": 0}
 
 
+@pytest.mark.slow
 def test_a_failing_fit_is_recorded_and_the_others_finish(mnist_smoke):
     good = plan_study("02_triplet_vs_mse", "smoke", {"embedding_sizes": [4], "seeds": [0]})
-    report = warm([bad(good[1]), *good], progress=False)
+    report = warm([bad(good[1]), *good], "processes:2", progress=False)  # local processes, without dask
     assert [o.status for o in report.outcomes] == ["failed", "done", "done"]
     assert "samples_per_class=10000" in report.outcomes[0].error
     failed = [line for line in log_lines(report) if line["status"] == "failed"]
