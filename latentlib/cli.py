@@ -233,7 +233,9 @@ def _sweep(args: argparse.Namespace) -> int:
         raise ValueError("name the studies to sweep (latentlib sweep 02 ...) or list them under 'studies' "
                          "in the --file")
     names = runner.study_names(root) if names == ["all"] else names
-    studies = [runner.find_notebook(str(name), root).stem for name in names]
+    # YAML reads a bare 02 as the int 2
+    studies = [runner.find_notebook(f"{name:02d}" if isinstance(name, int) else str(name), root).stem
+               for name in names]
     profile = args.profile or spec.get("profile", "quick")
     grid = {**spec.get("parameters", {}), **_parameters(args.parameter)}
     seeds = args.seeds or spec.get("seeds")

@@ -81,6 +81,15 @@ def combinations(study: str, grid: dict[str, Any], seeds: list[int] | None = Non
     return [dict(zip(names, point)) for point in itertools.product(*(axes[n] for n in names))]
 
 
+def study_axes(study: str, grid: dict[str, Any], studies: list[str]) -> dict[str, Any]:
+    """The axes of ``grid`` that apply to ``study``: a parameter of another study of the
+    sweep (03's ``n2d_sizes`` beside 02) is left out; one no study has is kept, so
+    :func:`combinations` refuses it with the config's message."""
+    known = {name for other in studies for name in config_class(other).parameter_names()}
+    own = set(config_class(study).parameter_names())
+    return {name: values for name, values in grid.items() if name in own or name not in known}
+
+
 def describe(parameters: dict[str, Any]) -> str:
     return " ".join(f"{k}={list(v) if isinstance(v, tuple) else v}" for k, v in parameters.items())
 
@@ -101,7 +110,7 @@ def plan_sweep(studies: list[str], *, profile: str = "quick", grid: dict[str, An
     the fits of each; studies without a planner are kept in ``not_planned``."""
     plan = SweepPlan(profile=profile)
     for study in studies:
-        for parameters in combinations(study, grid or {}, seeds):
+        for parameters in combinations(study, study_axes(study, grid or {}, studies), seeds):
             config_class(study).from_profile(profile, **parameters)
             plan.runs.append((study, parameters))
     for study, parameters in plan.runs:

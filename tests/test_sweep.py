@@ -16,7 +16,7 @@ from latentlib.fit import torch_threads
 from latentlib.plan import NotPlanned, plan_study
 from latentlib.sources import DatasetNotFoundError
 from latentlib.studies import config_for
-from latentlib.sweep import combinations, plan_sweep, warm
+from latentlib.sweep import combinations, plan_sweep, study_axes, warm
 
 # the smoke profile of chapter 02, one size: four fits (two objectives x two seeds)
 SMALL = {"embedding_sizes": [8]}
@@ -176,3 +176,25 @@ def test_a_killed_worker_does_not_lose_the_sweep(client):
     assert attempts[key] == 2  # started again on a live worker after the kill
     assert next(o for o in outcomes if o.spec.key == key).worker != worker
     assert all(spec.path().exists() for spec in specs)
+
+
+def test_sweep_command_refuses_bad_input(capsys, tmp_path):
+    from latentlib.cli import main
+
+    assert main(["sweep", "02", "--profile", "smoke", "--scheduler", "cluster"]) == 2
+    assert "--scheduler must be" in capsys.readouterr().err
+    assert main(["sweep", "02", "--profile", "smoke", "-p", "epoch", "[1, 2]"]) == 2
+    assert "did you mean 'epochs'" in capsys.readouterr().err
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("studies: [02]\nparameter: {epochs: [1]}\n")
+    assert main(["sweep", "--file", str(grid)]) == 2
+    assert "unknown: ['parameter']" in capsys.readouterr().err
+    assert main(["sweep", "04", "--profile", "smoke"]) == 0  # said, not failed: its chapter trains its fits
+    assert "not planned yet" in capsys.readouterr().err
+
+
+def test_a_parameter_of_one_study_applies_to_that_study():
+    studies = ["02_triplet_vs_mse", "03_pca_vs_autoencoder"]
+    grid = {"n2d_sizes": [[8]], "epochs": [1], "epoch": [2]}
+    assert study_axes("02_triplet_vs_mse", grid, studies) == {"epochs": [1], "epoch": [2]}
+    assert study_axes("03_pca_vs_autoencoder", grid, studies) == grid
