@@ -245,14 +245,12 @@ def _run_dask(todo: list[FitSpec], store: Path, kind: str, argument: Any, retrie
                 if future.status == "pending":
                     continue
                 del pending[future]
-                if future.status == "finished":
+                try:
+                    if future.status != "finished":
+                        raise future.exception()
                     finished(_finish(spec, future.result(), store))
-                else:
-                    try:
-                        error = _error(future.exception())
-                    except Exception as lost:  # cancelled or lost: no exception to read
-                        error = f"{future.status}: {_error(lost)}"
-                    finished(Outcome(spec, "failed", error=error))
+                except Exception as error:  # raised on the worker, or cancelled, or lost with it
+                    finished(Outcome(spec, "failed", error=_error(error)))
                 future.release()
             time.sleep(0.1)
     finally:
