@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from latentlib.fit import cache_dir
-from latentlib.studies import STUDY_CONFIGS, config_for
+from latentlib.studies import config_for
 
 #: study -> "module:function" returning the study's specs for a config
 PLANNERS = {
@@ -60,10 +60,6 @@ class FitSpec:
         return f"{self.study}/{self.name}" + (f" [{self.label}]" if self.label else "")
 
 
-def planned(study: str) -> bool:
-    return study in PLANNERS
-
-
 def plan_study(study: str, profile: str = "quick", parameters: dict[str, Any] | None = None, *,
                label: str = "") -> list[FitSpec]:
     """The fits study ``study`` will request in ``profile`` with ``parameters``.
@@ -94,11 +90,6 @@ def unique(specs: list[FitSpec]) -> list[FitSpec]:
     for spec in specs:
         seen.setdefault(spec.key, spec)
     return list(seen.values())
-
-
-def study_names() -> list[str]:
-    """Every study with a config, planned or not."""
-    return sorted(STUDY_CONFIGS)
 
 
 def run_spec(spec: FitSpec) -> dict[str, Any]:
