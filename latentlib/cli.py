@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines (notices and errors still show)")
     run.add_argument("--allow-dirty", action="store_true",
                      help="write the reference build from uncommitted code (the chapter says so)")
+    run.add_argument("--scheduler", metavar="ADDRESS|local:N",
+                     help="first train the chapters' fits into the fit store there: 'local:N' (a dask "
+                          "LocalCluster of N workers), a dask scheduler address (tcp://host:8786), "
+                          "'processes:N' or 'serial'; the chapters then load them")
 
     book = commands.add_parser("book", help="run every study, then build the book")
     book.add_argument("--profile", default="quick", choices=PROFILES)
@@ -90,6 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("dataset", choices=["all", *sorted(FETCHERS)], help="a dataset, or 'all' of them")
     data.add_argument("--root", type=Path, help="data root (default $LATENTLIB_DATA or ~/.cache/latentlib)")
 
+    sweep = commands.add_parser("sweep", help="train every fit of a grid of parameters and seeds into the fit "
+                                              "store (here or on a dask cluster), then optionally run the chapters")
+    sweep.add_argument("names", nargs="*", help="study names or numbers (or 'all'); default: the file's studies")
+    sweep.add_argument("--file", type=Path, help="a YAML sweep: studies, profile, seeds, parameters (name -> list)")
+    sweep.add_argument("--profile", choices=PROFILES, help="default: the file's, else quick")
+    sweep.add_argument("-p", "--parameter", type=_pair, action="append", metavar="KEY VALUES",
+                       help="one axis of the grid: a list of settings, e.g. -p epochs '[5, 10]' "
+                            "-p embedding_sizes '[4, 8]' (a tuple parameter's number is a 1-tuple)")
+    sweep.add_argument("--seeds", type=int, nargs="+", help="seeds: a study's 'seeds', or swept as its 'seed'")
+    sweep.add_argument("--scheduler", default="serial", metavar="ADDRESS|local:N",
+                       help="where the fits run: serial (default), processes:N, local:N, tcp://host:port")
+    sweep.add_argument("--run", action="store_true",
+                       help="then execute each chapter of the grid into _build/run/ (fits load from the store)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar (the summary still prints)")
+
     commands.add_parser("list", help="list the studies and their parameters")
     return parser
 
@@ -111,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             names = runner.study_names() if args.names == ["all"] else args.names
             root = runner.require_root()
             executed, results = runner.run_dirs(root, reference=args.reference)
+            if args.scheduler:
+                studies = [runner.find_notebook(name, root).stem for name in names]
+                one_point = {k: [v] for k, v in _parameters(args.parameter).items() if v is not None}
+                _warm_store(studies, args.profile, one_point, None, args.scheduler, args.quiet)
             executions, failed = runner.run_notebooks(
                 names, jobs=args.jobs, profile=args.profile, parameters=_parameters(args.parameter),
                 output_dir=args.output_dir or executed, results_dir=args.results_dir or results,
@@ -170,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"not available: {', '.join(failed)} (each message above says how to get it)",
                       file=sys.stderr)
                 return 1
+        elif args.command == "sweep":
+            return _sweep(args)
         elif args.command == "list":
             from latentlib.studies import STUDY_CONFIGS, config_class
 
@@ -181,6 +206,58 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _warm_store(studies: list[str], profile: str, grid: dict[str, Any], seeds: list[int] | None,
+                scheduler: str, quiet: bool) -> Any:
+    """Plan the fits of ``studies`` over ``grid`` and train them into the fit store."""
+    from latentlib.executor import parse_scheduler
+    from latentlib.sweep import plan_sweep, warm
+
+    parse_scheduler(scheduler)  # a bad --scheduler fails before any data loads
+    if not isinstance(grid, dict):
+        raise ValueError("parameters must map names to lists of settings")
+    plan = plan_sweep(studies, profile=profile, grid=grid, seeds=seeds)
+    for reason in plan.not_planned.values():
+        print(f"note: {reason}", file=sys.stderr)
+    if not plan.specs:
+        print("no fits to train ahead: the chapters train their own", file=sys.stderr)
+        return plan, None
+    report = warm(plan.specs, scheduler, progress=not quiet)
+    print(report.table(), flush=True)
+    if report.failed:
+        print(f"warning: {len(report.failed)} fits failed (see above); a chapter that needs one trains it itself",
+              file=sys.stderr)
+    return plan, report
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from latentlib import runner
+    from latentlib.sweep import read_grid
+
+    spec = read_grid(args.file) if args.file else {}
+    root = runner.require_root()
+    names = args.names or spec.get("studies") or []
+    if not names:
+        raise ValueError("name the studies to sweep (latentlib sweep 02 ...) or list them under 'studies' "
+                         "in the --file")
+    names = runner.study_names(root) if names == ["all"] else names
+    # YAML reads a bare 02 as the int 2
+    studies = [runner.find_notebook(f"{name:02d}" if isinstance(name, int) else str(name), root).stem
+               for name in names]
+    profile = args.profile or spec.get("profile", "quick")
+    grid = {**spec.get("parameters", {}), **_parameters(args.parameter)}
+    seeds = args.seeds or spec.get("seeds")
+    plan, report = _warm_store(studies, profile, grid, seeds, args.scheduler, args.quiet)
+    if args.run:
+        executed, results = runner.run_dirs(root)
+        for study, parameters in plan.runs:
+            values = {k: list(v) if isinstance(v, tuple) else v for k, v in parameters.items()}
+            done = runner.run_notebook(study, profile=profile, parameters=values, root=root,
+                                       output_dir=executed, results_dir=results, progress=not args.quiet)
+            print(f"{done.study} ({' '.join(f'{k}={v}' for k, v in parameters.items()) or 'profile values'}): "
+                  f"{done.output} ({done.records} records, {done.wall_seconds:.1f} s)")
+    return 1 if report is not None and report.failed else 0
 
 
 def _reproduction(root: Path, results: Path) -> str | None:
