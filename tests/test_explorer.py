@@ -1,0 +1,157 @@
+"""The latent explorer: its HTML checked as text, then used in headless Chromium.
+
+The browser test needs Chromium and its driver (Debian: ``apt-get install chromium
+chromium-driver``; other paths through ``$CHROMIUM`` and ``$CHROMEDRIVER``) and ``selenium``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentlib.explorer import audio_clips, image_thumbnails, latent_explorer, spectrogram_thumbnails, \
+    stratified_subsample
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+NAMES = ["zero", "one", "two"]
+
+
+def blobs(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(NAMES), n)
+    return rng.normal(size=(n, 2)) + labels[:, None] * 3, labels
+
+
+def circles(markup: str) -> list[str]:
+    return re.findall(r"<circle [^>]*/>", markup)
+
+
+def test_one_circle_per_point_when_all_fit():
+    points, labels = blobs(200)
+    markup = latent_explorer(points, labels, NAMES).data
+    assert len(circles(markup)) == 200
+    assert markup.count('class="c1"') == int((labels == 1).sum())
+
+
+def test_stratified_subsample_keeps_every_class_and_the_limit():
+    labels = np.array([0] * 995 + [1] * 3 + [2] * 2)  # two tiny classes a random draw would lose
+    keep = stratified_subsample(labels, 50, seed=1)
+    assert len(keep) == 50 and set(labels[keep]) == {0, 1, 2}
+    assert np.array_equal(keep, stratified_subsample(labels, 50, seed=1))  # fixed by the seed
+    markup = latent_explorer(np.random.default_rng(0).normal(size=(1000, 2)), labels, NAMES, max_points=50).data
+    assert len(circles(markup)) == 50 and "50 of 1000 points" in markup
+
+
+def test_ids_are_unique_per_call():
+    points, labels = blobs(20)
+    first, second = (latent_explorer(points, labels, NAMES).data for _ in range(2))
+    id_first, id_second = (re.search(r'<div id="([^"]+)"', m).group(1) for m in (first, second))
+    assert id_first != id_second and id_second not in first
+
+
+def test_hover_payloads_are_embedded_and_script_safe():
+    points, labels = blobs(10)
+    texts = ["</script><b>x</b>"] * 10  # must neither end the script nor become markup
+    images = image_thumbnails(np.random.default_rng(0).random((10, 1, 28, 28)))
+    audio = audio_clips([np.zeros(80)] * 10, sample_rate=8000)
+    markup = latent_explorer(points, labels, NAMES, hover_images=images, hover_texts=texts, hover_audio=audio).data
+    assert markup.count("</script>") == 1 and "<\\/script>" in markup
+    assert images[0] in markup and audio[0].startswith("data:audio/wav;base64,") and audio[0] in markup
+
+
+def test_thumbnails_are_small_pngs():
+    uris = image_thumbnails(np.zeros((3, 28, 28)))
+    assert all(uri.startswith("data:image/png;base64,") and len(uri) < 400 for uri in uris)
+    assert spectrogram_thumbnails(np.random.default_rng(0).normal(size=(2, 32, 40)))[0].startswith("data:image/png")
+
+
+@pytest.mark.parametrize("change, parameter", [
+    (dict(points=np.zeros((5, 3))), "points"),
+    (dict(labels=np.zeros(4, dtype=int)), "labels"),
+    (dict(labels=np.array([0, 1, 2, 3, 0])), "labels"),  # 3 has no class name
+    (dict(labels=np.zeros(5)), "labels"),  # floats, not class indices
+    (dict(hover_texts=["a"] * 4), "hover_texts"),
+    (dict(hover_images=["not a data uri"] * 5), "hover_images"),
+    (dict(max_points=0), "max_points"),
+])
+def test_bad_input_names_the_parameter_and_the_fix(change, parameter):
+    arguments = dict(points=np.zeros((5, 2)), labels=np.zeros(5, dtype=int), class_names=NAMES) | change
+    with pytest.raises(ValueError, match=rf"^{parameter} must be .+, got "):
+        latent_explorer(**arguments)
+
+
+def test_thumbnails_refuse_pixels_out_of_range():
+    with pytest.raises(ValueError, match=r"x must be .*\[0, 1\].*255"):
+        image_thumbnails(np.full((2, 28, 28), 255.0))
+
+
+# --- in a real browser --------------------------------------------------------------
+
+_missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+
+
+@pytest.fixture
+def driver(tmp_path):
+    pytest.importorskip("selenium", reason="selenium is a dev dependency: pip install -e '.[dev]'")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1000,1200", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(60)
+    yield browser
+    browser.quit()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(bool(_missing), reason=f"headless browser test needs {' and '.join(_missing)} "
+                    "(Debian: apt-get install chromium chromium-driver; or set $CHROMIUM / $CHROMEDRIVER)")
+def test_two_explorers_on_one_page_hover_and_toggle(driver, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    points, labels = blobs(120)
+    images = image_thumbnails(np.random.default_rng(0).random((120, 28, 28)))
+    first = latent_explorer(points, labels, NAMES, hover_images=images, title="first").data
+    second = latent_explorer(points, labels, NAMES, hover_texts=[f"point {i}" for i in range(120)]).data
+    page = tmp_path / "explorers.html"
+    page.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>explorers</title></head>"
+                    f"<body>{first}<hr>{second}</body></html>")
+    driver.get(page.as_uri())
+    roots = driver.find_elements(By.CSS_SELECTOR, ".latent-explorer")
+    assert len(roots) == 2
+
+    # hover a point of the first explorer: its tooltip shows a decoded thumbnail
+    ActionChains(driver).move_to_element(roots[0].find_element(By.CSS_SELECTOR, "circle.c1")).perform()
+    tip = roots[0].find_element(By.CSS_SELECTOR, ".lx-tip")
+    assert tip.is_displayed() and "one" in tip.text
+    image = tip.find_element(By.TAG_NAME, "img")
+    assert driver.execute_async_script(
+        "const img = arguments[0], done = arguments[1];"
+        "img.decode().then(() => done(img.naturalWidth), () => done(-1));", image) > 0
+    # the second explorer's tooltip is its own: text, untouched by the first hover
+    assert not roots[1].find_element(By.CSS_SELECTOR, ".lx-tip").is_displayed()
+    ActionChains(driver).move_to_element(roots[1].find_element(By.CSS_SELECTOR, "circle.c0")).perform()
+    assert "point " in roots[1].find_element(By.CSS_SELECTOR, ".lx-tip").text
+
+    # a legend click hides that class in this explorer only; a second click shows it again
+    roots[0].find_element(By.CSS_SELECTOR, '.lx-legend span[data-c="2"]').click()
+    assert not any(c.is_displayed() for c in roots[0].find_elements(By.CSS_SELECTOR, "circle.c2"))
+    assert all(c.is_displayed() for c in roots[0].find_elements(By.CSS_SELECTOR, "circle.c1"))
+    assert all(c.is_displayed() for c in roots[1].find_elements(By.CSS_SELECTOR, "circle.c2"))
+    roots[0].find_element(By.CSS_SELECTOR, '.lx-legend span[data-c="2"]').click()
+    assert all(c.is_displayed() for c in roots[0].find_elements(By.CSS_SELECTOR, "circle.c2"))
+
+    errors = [entry["message"] for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
+    assert not errors, errors
