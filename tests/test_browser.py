@@ -309,3 +309,44 @@ def test_every_audio_clip_is_playable(visits, driver):
                 for v in visits for i, a in enumerate(v.measured["audio"])
                 if not (a["readyState"] >= 1 or _valid_wav_data_uri(a["src"]))]
     check(problems, driver, visits, "audio clips that cannot play")
+
+
+EXPLORER_PAGES = ("book/executed/01_embedding_size.html", "book/executed/05_text_yelp_daae.html")
+
+
+def test_the_latent_explorers_render_and_answer_in_the_built_book(visits, server, driver):
+    """Chapters 01 and 05 carry interactive maps: points drawn, a hover shows the point's
+    digit (or sentence), a legend click hides that class (the book's own page, offline)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    problems = []
+    for page in EXPLORER_PAGES:
+        driver.get(f"{server}/{page}")
+        explorers = driver.find_elements(By.CSS_SELECTOR, ".latent-explorer")
+        if not explorers:
+            problems.append(f"{page}: no latent explorer")
+            continue
+        root = explorers[0]
+        circles = root.find_elements(By.CSS_SELECTOR, "svg circle")
+        if not circles:
+            problems.append(f"{page}: the explorer drew no point")
+            continue
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", circles[0])
+        ActionChains(driver).move_to_element(circles[0]).perform()
+        shown = driver.execute_script(
+            "var t = arguments[0].querySelector('.lx-tip'); var img = t.querySelector('img');"
+            "return {visible: getComputedStyle(t).display !== 'none', text: t.textContent,"
+            " image: img ? img.complete && img.naturalWidth > 0 : null};", root)
+        if not shown["visible"] or (shown["image"] is False) or (shown["image"] is None and not shown["text"]):
+            problems.append(f"{page}: hovering a point shows nothing ({shown})")
+        legend = root.find_elements(By.CSS_SELECTOR, ".lx-legend span")
+        first_class = circles[0].get_attribute("class")
+        legend[0].click()
+        hidden = driver.execute_script(
+            "var c = arguments[0].querySelectorAll('svg circle.c' + arguments[1]);"
+            "return c.length > 0 && Array.from(c).every(e => getComputedStyle(e).display === 'none');",
+            root, legend[0].get_attribute("data-c"))
+        if not hidden:
+            problems.append(f"{page}: a legend click did not hide its class ({first_class})")
+    check(problems, driver, visits, "latent explorers that do not work")
