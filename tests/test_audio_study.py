@@ -11,7 +11,7 @@ from audio_fixtures import write_urbansound8k
 
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.study import (AUTOENCODER, MEAN_SPECTRUM, PCA, TRUE_BOTTLENECK, UNTRAINED, class_overlaps,
-                                   confusion_table, neighbour_table, overlap_summary, pick_queries,
+                                   confusion_table, neighbour_table, overlap_matrix, overlap_summary, pick_queries,
                                    run_audio_study)
 from latentlib.audio.urbansound import load_urbansound8k
 from latentlib.probe import nearest_neighbours, neighbour_precision
@@ -200,3 +200,6 @@ def test_overlap_summary_gives_mean_and_std_over_seeds():
     assert table["overlap"].tolist() == pytest.approx([0.8, 0.3])
     assert table["overlap_std"].tolist() == pytest.approx([np.std([0.9, 0.7], ddof=1), np.std([0.2, 0.4], ddof=1)])
     assert table["seeds"].tolist() == [2, 2]
+    matrix = overlap_matrix(table, ["a", "b", "c"])
+    assert matrix.loc["a", "c"] == matrix.loc["c", "a"] == "0.80 ± 0.14"
+    assert matrix.loc["b", "c"] == "" and matrix.loc["a", "a"] == ""

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.data import AudioClips
@@ -35,6 +36,7 @@ from latentlib.metrics import contingency, match_clusters
 from latentlib.probe import nearest_neighbours, neighbour_precision
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
+from latentlib.tables import mean_std
 
 METRICS = ("silhouette", "acc", "nmi", "ari", "n_clusters_found")
 RING_METRICS = ("ring_by_cluster", "ring_by_cluster_within_class", "ring_by_cluster_within_class_shuffled")
@@ -125,8 +127,8 @@ class AudioStudy:
         return overlap_summary(pd.concat(tables, ignore_index=True))
 
     def ring_by_class(self) -> float:
-        """eta squared of the ring time by class: how much of it the classes themselves explain."""
-        return correlation_ratio(self.ring, self.y_test)
+        """eta squared of the ring time's ranks by class: how much of it the classes explain."""
+        return correlation_ratio(rankdata(self.ring), self.y_test)
 
 
 def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool = True,
@@ -222,7 +224,9 @@ def mean_spectrum(x: np.ndarray) -> np.ndarray:
 
 def ring_scores(ring: np.ndarray, y_true: np.ndarray, clusters: np.ndarray, *, seed: int) -> dict[str, float]:
     """How much of the clips' ring time the clusters explain (eta squared): overall,
-    inside each class, and inside each class with the clusters shuffled (chance level)."""
+    inside each class, and inside each class with the clusters shuffled (chance level).
+    On the ranks of the ring time, so that a few clips ringing for seconds do not decide it."""
+    ring = rankdata(ring)
     return {"ring_by_cluster": correlation_ratio(ring, clusters),
             "ring_by_cluster_within_class": within_correlation_ratio(ring, clusters, within=y_true),
             "ring_by_cluster_within_class_shuffled": shuffled_within_ratio(ring, clusters, within=y_true, seed=seed)}
@@ -340,6 +344,15 @@ def overlap_summary(pairs: pd.DataFrame) -> pd.DataFrame:
     table = grouped.agg(["mean", "std", "min", "max", "count"]).reset_index()
     table = table.rename(columns={"mean": "overlap", "std": "overlap_std", "count": "seeds"})
     return table.sort_values("overlap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def overlap_matrix(summary: pd.DataFrame, class_names: list[str]) -> pd.DataFrame:
+    """The :func:`overlap_summary` as a symmetric class x class table of ``mean ± std``."""
+    table = pd.DataFrame("", index=pd.Index(class_names, name="class"), columns=class_names)
+    for row in summary.itertuples():
+        table.loc[row.class_a, row.class_b] = table.loc[row.class_b, row.class_a] = \
+            mean_std(row.overlap, row.overlap_std, 2)
+    return table
 
 
 def verdict_rows(verdicts: list) -> pd.DataFrame:
