@@ -364,7 +364,7 @@ def verdict_rows(verdicts: list) -> pd.DataFrame:
                      "difference": evidence.get("difference", float("nan")),
                      "95% interval": f"[{evidence.get('low', float('nan')):+.3f}, "
                                      f"{evidence.get('high', float('nan')):+.3f}]",
-                     "per seed": evidence.get("outcome", "–")})
+                     "Welch outcome": evidence.get("outcome", "–")})
     return pd.DataFrame(rows)
 
 
