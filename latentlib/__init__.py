@@ -35,7 +35,7 @@ Modalities (each imports the core, never another modality)::
 
     images/  config  data (mnist, mnist_official, fashion_mnist)  models  losses  training
              study  gap (chapter 06: the MSE gap, one variant per hypothesis)  plots
-    audio/   config  data (urbansound, drumkits)  features  models  study  plots
+    audio/   config  data (urbansound, drumkits)  features  envelope (ring time)  models  study  plots
     text/    config  data (yelp, rotten_tomatoes)  tokens  models  training  decoding
              study  findings (chapter 05's rules, thresholds named)  plots
 

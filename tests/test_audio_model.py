@@ -77,3 +77,27 @@ def test_build_gives_a_fresh_model_drawn_from_the_torch_seed():
     assert first is not second and first.config is config
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items()):
         torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+@pytest.mark.parametrize("shape, channels", [((1, 64, 173), (8, 16, 32)), ((1, 7, 9), (4,))])
+def test_the_true_bottleneck_decodes_from_the_pooled_vector_alone(shape, channels):
+    from latentlib.audio.models import PooledBottleneckAutoencoder, PooledBottleneckConfig
+
+    torch.manual_seed(0)
+    model = PooledBottleneckConfig(input_shape=shape, channels=channels, embedding_size=5).build().eval()
+    assert isinstance(model, PooledBottleneckAutoencoder)
+    x = torch.rand(2, *shape)
+    with torch.no_grad():
+        reconstruction, z = model(x)
+        maps = model.feature_maps(x)
+        assert z.shape == (2, 5) and reconstruction.shape == x.shape
+        torch.testing.assert_close(z, maps.mean(dim=(2, 3)))
+        assert model.map_shape == tuple(maps.shape[1:])
+        # the reconstruction is a function of the pooled vector only
+        torch.testing.assert_close(reconstruction, model.decode(z))
+    # same encoder and decoder as the paper's model, plus the linear expansion
+    paper = SpectrogramConfig(input_shape=shape, channels=channels, embedding_size=5).build()
+    extra = sum(p.numel() for p in model.parameters()) - sum(p.numel() for p in paper.parameters())
+    assert extra == 5 * int(np.prod(model.map_shape)) + int(np.prod(model.map_shape))
+    with pytest.raises(ValueError, match="embedding_size"):
+        PooledBottleneckConfig(embedding_size=0)

@@ -10,7 +10,9 @@ import pytest
 from audio_fixtures import write_urbansound8k
 
 from latentlib.audio.config import AudioStudyConfig
-from latentlib.audio.study import class_overlaps, confusion_table, neighbour_table, pick_queries, run_audio_study
+from latentlib.audio.study import (AUTOENCODER, MEAN_SPECTRUM, PCA, TRUE_BOTTLENECK, UNTRAINED, class_overlaps,
+                                   confusion_table, neighbour_table, overlap_matrix, overlap_summary, pick_queries,
+                                   run_audio_study)
 from latentlib.audio.urbansound import load_urbansound8k
 from latentlib.probe import nearest_neighbours, neighbour_precision
 from latentlib.results import load_records
@@ -25,7 +27,7 @@ def clips(tmp_path, monkeypatch):
 
 def small_config(**overrides):
     values = dict(test_groups=("fold2", "fold3"), n_mels=16, channels=(4, 8), embedding_size=4, epochs=2,
-                  batch_size=4, n_jobs=1, device="cpu")
+                  batch_size=4, n_jobs=1, device="cpu", seeds=(0, 1))
     values.update(overrides)
     return AudioStudyConfig.from_profile("quick", **values)
 
@@ -39,23 +41,29 @@ def test_study_scores_held_out_folds_and_records_skips(clips, tmp_path):
     assert set(study.groups_test) == {"fold2", "fold3"}
     assert set(study.clips.groups[study.train_idx]) == {"fold1"}
     assert study.z_test.shape == (12, 4)
-    assert list(study.per_group.index) == ["fold2", "fold3"]
-    assert study.per_group["clips"].tolist() == [6, 6]
-    assert {"silhouette", "acc", "nmi", "ari", "n_clusters_found"} <= set(study.metrics)
+    first = study.per_group[study.per_group["seed"] == 0]  # the autoencoder's, one table per seed
+    assert list(first.index) == ["fold2", "fold3"] and first["clips"].tolist() == [6, 6]
+    assert study.per_group["seed"].tolist() == [0, 0, 1, 1]
+    assert {"silhouette", "acc", "nmi", "ari", "n_clusters_found", "ring_by_cluster"} <= set(study.runs.columns)
     assert study.confusion().to_numpy().sum() == 12
+    # one run per (method, seed); every equal-size method has the autoencoder's size
+    assert sorted(study.runs.groupby("method").size().tolist()) == [2] * 5
+    sizes = study.runs.groupby("method")["embedding_size"].first().to_dict()
+    assert sizes == {AUTOENCODER: 4, TRUE_BOTTLENECK: 4, PCA: 4, UNTRAINED: 4, MEAN_SPECTRUM: 16}
     records = load_records("04_audio_urbansound")
-    assert len(records) == 2
-    ae = records[records["run.model"] == "spectrogram_ae"].iloc[0]
+    assert len(records) == 10 and records["run.name"].is_unique
+    ae = records[(records["run.model"] == "spectrogram_ae") & (records["run.seed"] == 0)].iloc[0]
     assert ae["data.clips_skipped"] == 3 and ae["data.listed_but_missing"] == 1
     assert ae["data.skipped_unreadable"] == ae["data.skipped_empty"] == ae["data.skipped_silent"] == 1
     assert ae["data.n_train"] == 6 - 0 and ae["data.n_test"] == 12
     # records name clips by fold and file, never by a machine path
-    text = json.dumps(study.records[0])
+    text = json.dumps(next(r for r in study.records if r["run"]["model"] == "spectrogram_ae"))
     assert str(tmp_path) not in text and "fold1/900-1-0-0.wav" in text
     # a second run reads features and fit from the caches and gives the same scores
     again = run_audio_study(small_config(), clips, progress=False, write=False)
     assert again.fit.from_cache and again.features.n_cached == len(clips)
-    assert again.metrics == pytest.approx(study.metrics, nan_ok=True)
+    assert all(fit.from_cache for fit in again.fits.values())
+    pd.testing.assert_frame_equal(again.runs, study.runs)
 
 
 def test_a_bad_split_fails_before_any_feature_is_computed(clips, tmp_path):
@@ -128,7 +136,8 @@ def test_config_is_registered_and_built_from_the_notebook_parameters():
 
 
 @pytest.mark.parametrize("overrides, message", [
-    (dict(seed=-1), "seed must be an int >= 0"),
+    (dict(seeds=(-1,)), "seeds must be a non-empty list of distinct ints >= 0"),
+    (dict(seeds=(0, 0)), "seeds must be .*repeated"),
     (dict(n_clusters=1), "n_clusters must be None or an int >= 2"),
     (dict(n_mels=4), r"n_mels must be at least 2 \*\* len\(channels\) = 8"),
     (dict(data_source="esc50"), "data_source must be one of 'auto', 'urbansound8k', 'drumkits'"),
@@ -158,3 +167,39 @@ def test_a_text_file_named_wav_is_skipped_with_a_reason(tmp_path):
     features, reason, detail = clip_features(fake, FeatureConfig(n_mels=16))
     assert features is None and reason == "unreadable"
     assert detail.split(": ", 1)[1].strip(), detail  # never an empty explanation
+
+
+@pytest.mark.filterwarnings("ignore:3 of 21 audio clips skipped")  # the fixture's bad files, checked once
+def test_equal_size_baselines_are_scored_exactly_like_the_autoencoder(clips):
+    from latentlib.baselines import PCAEmbedding
+    from latentlib.evaluate import kmeans_labels, score_clusters
+
+    study = run_audio_study(small_config(), clips, progress=False, write=False)
+    x_train = study.features.x[study.train_idx]
+    for seed in (0, 1):
+        # PCA: fitted on the training clips only, to the embedding size
+        expected = PCAEmbedding(4, random_state=seed).fit(x_train).transform(study.x_test)
+        np.testing.assert_allclose(study.embeddings[(PCA, seed)], expected, rtol=1e-5, atol=1e-6)
+        for method in (AUTOENCODER, TRUE_BOTTLENECK, PCA, UNTRAINED):
+            z = study.embeddings[(method, seed)]
+            assert z.shape == (12, 4)
+            row = study.runs[(study.runs["method"] == method) & (study.runs["seed"] == seed)].iloc[0]
+            scores = score_clusters(z, study.y_test, kmeans_labels(z, n_clusters=3, seed=seed), seed=seed)
+            assert {k: row[k] for k in scores} == pytest.approx(scores, nan_ok=True)
+    # the untrained network is drawn per seed and differs from the trained one
+    assert not np.allclose(study.embeddings[(UNTRAINED, 0)], study.embeddings[(UNTRAINED, 1)])
+    assert not np.allclose(study.embeddings[(UNTRAINED, 0)], study.embeddings[(AUTOENCODER, 0)])
+    assert study.overlaps()["seeds"].tolist() == [2, 2, 2]
+
+
+def test_overlap_summary_gives_mean_and_std_over_seeds():
+    pairs = pd.DataFrame({"class_a": ["a", "a", "a", "a"], "class_b": ["b", "c", "b", "c"],
+                          "overlap": [0.2, 0.9, 0.4, 0.7], "seed": [0, 0, 1, 1]})
+    table = overlap_summary(pairs)
+    assert table[["class_a", "class_b"]].values.tolist() == [["a", "c"], ["a", "b"]]
+    assert table["overlap"].tolist() == pytest.approx([0.8, 0.3])
+    assert table["overlap_std"].tolist() == pytest.approx([np.std([0.9, 0.7], ddof=1), np.std([0.2, 0.4], ddof=1)])
+    assert table["seeds"].tolist() == [2, 2]
+    matrix = overlap_matrix(table, ["a", "b", "c"])
+    assert matrix.loc["a", "c"] == matrix.loc["c", "a"] == "0.80 ± 0.14"
+    assert matrix.loc["b", "c"] == "" and matrix.loc["a", "a"] == ""

@@ -95,3 +95,35 @@ class SpectrogramAutoencoder(Autoencoder):
         """Return ``(reconstruction, pooled embedding)``; the decoder sees the full maps."""
         maps = self.feature_maps(x)
         return self.decoder(maps), maps.mean(dim=(2, 3))
+
+
+@dataclass(frozen=True)
+class PooledBottleneckConfig(SpectrogramConfig):
+    """The ablation with a true bottleneck: the same encoder and decoder, but the decoder
+    sees only the pooled ``embedding_size`` vector, expanded by one linear layer to the
+    bottleneck maps' shape. In the paper's model the decoder reads the full maps, so
+    the pooled embedding never has to carry what the reconstruction needs."""
+
+    def build(self) -> "PooledBottleneckAutoencoder":
+        return PooledBottleneckAutoencoder(self)
+
+
+class PooledBottleneckAutoencoder(SpectrogramAutoencoder):
+    """:class:`SpectrogramAutoencoder` whose decoder starts from the pooled vector alone:
+    pooled d-vector -> linear -> d x h x w maps -> the mirrored transposed convolutions."""
+
+    def __init__(self, config: PooledBottleneckConfig) -> None:
+        super().__init__(config)
+        height, width = config.input_shape[1:]
+        for _ in config.channels:
+            height, width = (height + 1) // 2, (width + 1) // 2
+        self.map_shape = (config.embedding_size, height, width)
+        self.expand = nn.Linear(config.embedding_size, config.embedding_size * height * width)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.expand(z).view(len(z), *self.map_shape))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(reconstruction, pooled embedding)``; the decoder sees only the embedding."""
+        z = self.encode(x)
+        return self.decode(z), z

@@ -2,8 +2,13 @@
 
 Train on every fold (or kit) except the held-out ones, embed the held-out clips, cluster
 them with K-Means (one cluster per class), and score the clustering overall and per
-held-out group. A no-training baseline, the time-averaged log-mel spectrum of each
-clip, is scored the same way.
+held-out group, once per seed. Beside the paper's embedding (the global average pool of
+the bottleneck filters) every seed scores, with the same K-Means and the same scores:
+
+- PCA of the flattened log-mel spectrograms to the same size, fitted on the training clips;
+- the untrained network of the same architecture (random initialisation of that seed);
+- a true-bottleneck ablation whose decoder reconstructs from the pooled vector alone;
+- the time-averaged log-mel spectrum (one number per mel band: another size).
 """
 
 from __future__ import annotations
@@ -14,21 +19,43 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.data import AudioClips
+from latentlib.audio.envelope import (correlation_ratio, ring_seconds, shuffled_within_ratio,
+                                      within_correlation_ratio)
 from latentlib.audio.features import FeatureConfig, Features, extract_features, load_clip
-from latentlib.audio.models import SpectrogramConfig
+from latentlib.audio.models import PooledBottleneckConfig, SpectrogramConfig
 from latentlib.autoencoder import TrainConfig, fit_autoencoder
+from latentlib.baselines import PCAEmbedding
 from latentlib.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.events import notice
-from latentlib.fit import FitResult, resolve_device
+from latentlib.fit import FitResult, resolve_device, set_seed
 from latentlib.metrics import contingency, match_clusters
 from latentlib.probe import nearest_neighbours, neighbour_precision
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
+from latentlib.tables import mean_std
 
 METRICS = ("silhouette", "acc", "nmi", "ari", "n_clusters_found")
+RING_METRICS = ("ring_by_cluster", "ring_by_cluster_within_class", "ring_by_cluster_within_class_shuffled")
+
+# the methods every seed scores, as the chapter's tables name them
+AUTOENCODER = "autoencoder (GAP)"
+TRUE_BOTTLENECK = "true bottleneck"
+PCA = "PCA"
+UNTRAINED = "untrained network"
+MEAN_SPECTRUM = "mean log-mel"
+MODELS = {AUTOENCODER: "spectrogram_ae", TRUE_BOTTLENECK: "spectrogram_ae_true_bottleneck", PCA: "pca",
+          UNTRAINED: "spectrogram_ae_untrained", MEAN_SPECTRUM: "mean_logmel"}
+DESCRIPTIONS = {
+    AUTOENCODER: "global average pool of the bottleneck filters (the paper's embedding)",
+    TRUE_BOTTLENECK: "pooled vector of an autoencoder whose decoder sees only that vector",
+    PCA: "PCA of the flattened log-mel spectrogram (bands x frames), fitted on the training clips",
+    UNTRAINED: "global average pool of the same network at its random initialisation",
+    MEAN_SPECTRUM: "time-averaged log-mel spectrum (one value per mel band)",
+}
 
 
 def feature_config(config: AudioStudyConfig) -> FeatureConfig:
@@ -44,20 +71,38 @@ def clip_name(clips: AudioClips, index: int) -> str:
 @dataclass
 class AudioStudy:
     """Everything chapter 04 shows. Index arrays refer to ``clips`` (the clips whose
-    features could be computed); ``*_test`` arrays follow ``test_idx``."""
+    features could be computed); ``*_test`` arrays follow ``test_idx``. ``runs`` has one
+    row per (method, seed); ``embeddings`` and ``cluster_ids`` are keyed the same way."""
 
     config: AudioStudyConfig
     clips: AudioClips
     features: Features
     train_idx: np.ndarray
     test_idx: np.ndarray
-    fit: FitResult
-    z_test: np.ndarray
-    clusters: np.ndarray
-    metrics: dict[str, float]
+    fits: dict[tuple[str, int], FitResult]
+    embeddings: dict[tuple[str, int], np.ndarray]
+    cluster_ids: dict[tuple[str, int], np.ndarray]
+    runs: pd.DataFrame
     per_group: pd.DataFrame
-    baseline: dict[str, float]
+    ring: np.ndarray
     records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seed(self) -> int:
+        """The seed whose model the figures, the confusion matrix and the neighbours show."""
+        return self.config.seeds[0]
+
+    @property
+    def fit(self) -> FitResult:
+        return self.fits[(AUTOENCODER, self.seed)]
+
+    @property
+    def z_test(self) -> np.ndarray:
+        return self.embeddings[(AUTOENCODER, self.seed)]
+
+    @property
+    def clusters(self) -> np.ndarray:
+        return self.cluster_ids[(AUTOENCODER, self.seed)]
 
     @property
     def y_test(self) -> np.ndarray:
@@ -71,22 +116,25 @@ class AudioStudy:
     def x_test(self) -> np.ndarray:
         return self.features.x[self.test_idx]
 
-    def metric_table(self) -> pd.DataFrame:
-        """Overall scores of the autoencoder embedding and of the baseline, one row each."""
-        rows = {f"autoencoder (GAP of {self.config.embedding_size} bottleneck filters)": self.metrics,
-                f"baseline: mean log-mel spectrum ({self.config.n_mels} bands, no training)": self.baseline}
-        return pd.DataFrame(rows).T[list(METRICS)]
+    def confusion(self, method: str = AUTOENCODER, seed: int | None = None) -> pd.DataFrame:
+        clusters = self.cluster_ids[(method, self.seed if seed is None else seed)]
+        return confusion_table(self.y_test, clusters, class_names=self.clips.class_names)
 
-    def confusion(self) -> pd.DataFrame:
-        return confusion_table(self.y_test, self.clusters, class_names=self.clips.class_names)
+    def overlaps(self, method: str = AUTOENCODER) -> pd.DataFrame:
+        """Class pairs by mean overlap over the seeds, with its std and range."""
+        tables = [class_overlaps(self.y_test, self.cluster_ids[(method, seed)], class_names=self.clips.class_names)
+                  .assign(seed=seed) for seed in self.config.seeds]
+        return overlap_summary(pd.concat(tables, ignore_index=True))
 
-    def overlaps(self) -> pd.DataFrame:
-        return class_overlaps(self.y_test, self.clusters, class_names=self.clips.class_names)
+    def ring_by_class(self) -> float:
+        """eta squared of the ring time's ranks by class: how much of it the classes explain."""
+        return correlation_ratio(rankdata(self.ring), self.y_test)
 
 
 def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool = True,
                     progress: bool = True) -> AudioStudy:
-    """Extract (or read cached) features, fit (or load) the autoencoder, score, record.
+    """Extract (or read cached) features, fit (or load) both autoencoders per seed, score
+    every method per seed, record one result per (method, seed).
 
     Raises
     ------
@@ -112,52 +160,109 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
                          f"{clips.group_kind}s: {', '.join(kept.group_names)}")
     train_idx, test_idx = kept.split(config.test_groups)
     n_clusters = config.n_clusters or len(kept.class_names)
-
-    model_config = SpectrogramConfig(input_shape=features.config.shape, channels=config.channels,
-                                     embedding_size=config.embedding_size)
-    train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                        learning_rate=config.learning_rate, seed=config.seed)
-    fit = fit_autoencoder(model_config, train, features.x[train_idx], device=device, progress=progress,
-                          desc=f"spectrogram AE d={config.embedding_size}")
-
-    start = time.perf_counter()
+    x_train, x_test = features.x[train_idx], features.x[test_idx]
     y_test, groups_test = kept.labels[test_idx], kept.groups[test_idx]
-    z_test = encode(fit.model, features.x[test_idx], batch_size=256)
-    clusters = kmeans_labels(z_test, n_clusters=n_clusters, seed=config.seed)
-    metrics = score_clusters(z_test, y_test, clusters, seed=config.seed)
-    metrics["neighbour_precision"] = neighbour_precision(z_test, y_test, k=config.n_neighbours)
-    metrics["final_train_mse"] = fit.history[-1]
-    per_group = score_by_group(z_test, y_test, clusters=clusters, groups=groups_test, seed=config.seed)
-    evaluate_seconds = time.perf_counter() - start
+    ring = ring_seconds(x_test, features.config)
 
-    z_base = mean_spectrum(features.x[test_idx])
-    base_clusters = kmeans_labels(z_base, n_clusters=n_clusters, seed=config.seed)
-    baseline = score_clusters(z_base, y_test, base_clusters, seed=config.seed)
-    baseline["neighbour_precision"] = neighbour_precision(z_base, y_test, k=config.n_neighbours)
+    shape = dict(input_shape=features.config.shape, channels=config.channels, embedding_size=config.embedding_size)
+    architectures = {AUTOENCODER: SpectrogramConfig(**shape), TRUE_BOTTLENECK: PooledBottleneckConfig(**shape)}
+    fits, embeddings, seconds = {}, {}, {}
+    for seed in config.seeds:
+        train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
+                            learning_rate=config.learning_rate, seed=seed)
+        for method, architecture in architectures.items():
+            fit = fit_autoencoder(architecture, train, x_train, device=device, progress=progress,
+                                  desc=f"{method} d={config.embedding_size} seed {seed}")
+            fits[(method, seed)] = fit
+            embeddings[(method, seed)] = encode(fit.model, x_test, batch_size=256)
+        embeddings[(UNTRAINED, seed)] = untrained_embedding(architectures[AUTOENCODER], x_test, seed=seed,
+                                                            device=device)
+        start = time.perf_counter()
+        embeddings[(PCA, seed)] = PCAEmbedding(config.embedding_size, random_state=seed).fit(x_train).transform(x_test)
+        seconds[(PCA, seed)] = time.perf_counter() - start
+        embeddings[(MEAN_SPECTRUM, seed)] = mean_spectrum(x_test)
+
+    cluster_ids, rows, per_group = {}, [], []
+    for (method, seed), z in embeddings.items():
+        start = time.perf_counter()
+        clusters = kmeans_labels(z, n_clusters=n_clusters, seed=seed)
+        cluster_ids[(method, seed)] = clusters
+        metrics = score_clusters(z, y_test, clusters, seed=seed)
+        metrics["neighbour_precision"] = neighbour_precision(z, y_test, k=config.n_neighbours)
+        metrics.update(ring_scores(ring, y_test, clusters, seed=seed))
+        if (method, seed) in fits:
+            metrics["final_train_mse"] = fits[(method, seed)].history[-1]
+        seconds[(method, seed)] = seconds.get((method, seed), 0.0) + time.perf_counter() - start
+        rows.append({"method": method, "embedding_size": int(z.shape[1]), "seed": seed, "split": "held-out",
+                     **metrics})
+        if method == AUTOENCODER:
+            per_group.append(score_by_group(z, y_test, clusters=clusters, groups=groups_test, seed=seed)
+                             .assign(seed=seed))
 
     study = AudioStudy(config=config, clips=kept, features=features, train_idx=train_idx, test_idx=test_idx,
-                       fit=fit, z_test=z_test, clusters=clusters, metrics=metrics, per_group=per_group,
-                       baseline=baseline)
-    data = data_info(clips, kept, features=features, train_idx=train_idx, test_idx=test_idx)
-    hardware = device_description(device)
-    common = {"seed": config.seed, "scored_split": f"held-out {kept.group_kind}s", "n_clusters": n_clusters}
-    ae_run = {"name": f"spectrogram-ae-d{config.embedding_size}-seed{config.seed}", "model": "spectrogram_ae",
-              "objective": "mse", "embedding": "global average pool of the bottleneck filters",
-              "embedding_size": config.embedding_size, "fit_key": fit.key, "fit_from_cache": fit.from_cache, **common}
-    base_run = {"name": f"mean-logmel-seed{config.seed}", "model": "mean_logmel", "objective": "none",
-                "embedding": "time-averaged log-mel spectrum", "embedding_size": config.n_mels, **common}
-    timings = {"feature_seconds": features.seconds, "fit_seconds": fit.seconds, "evaluate_seconds": evaluate_seconds}
-    study.records = [
-        make_record(config=config, run=ae_run, metrics=metrics, timings=timings, data=data, device=hardware,
-                    extra={"history": fit.history, "per_group": per_group.reset_index().to_dict("records"),
-                           "confusion": study.confusion().to_dict(), "skipped": skipped_names(clips, features)}),
-        make_record(config=config, run=base_run, metrics=baseline, timings={"feature_seconds": features.seconds},
-                    data=data, device=hardware),
-    ]
+                       fits=fits, embeddings=embeddings, cluster_ids=cluster_ids, runs=pd.DataFrame(rows),
+                       per_group=pd.concat(per_group), ring=ring)
+    study.records = make_records(study, clips, n_clusters=n_clusters, device=device, seconds=seconds)
     if write:
         for record in study.records:
             write_record(record)
     return study
+
+
+def untrained_embedding(architecture: SpectrogramConfig, x: np.ndarray, *, seed: int, device) -> np.ndarray:
+    """Pooled embedding of ``architecture`` at its random initialisation for ``seed``: what
+    the architecture alone gives, before any training (batch norm at its initial statistics)."""
+    set_seed(seed)
+    model = architecture.build().to(device)
+    return encode(model, x, batch_size=256)
+
+
+def mean_spectrum(x: np.ndarray) -> np.ndarray:
+    """Baseline embedding: each mel band's mean over time (N x 1 x bands x frames -> N x bands)."""
+    return x.mean(axis=-1).reshape(len(x), -1)
+
+
+def ring_scores(ring: np.ndarray, y_true: np.ndarray, clusters: np.ndarray, *, seed: int) -> dict[str, float]:
+    """How much of the clips' ring time the clusters explain (eta squared): overall,
+    inside each class, and inside each class with the clusters shuffled (chance level).
+    On the ranks of the ring time, so that a few clips ringing for seconds do not decide it."""
+    ring = rankdata(ring)
+    return {"ring_by_cluster": correlation_ratio(ring, clusters),
+            "ring_by_cluster_within_class": within_correlation_ratio(ring, clusters, within=y_true),
+            "ring_by_cluster_within_class_shuffled": shuffled_within_ratio(ring, clusters, within=y_true, seed=seed)}
+
+
+def make_records(study: AudioStudy, clips: AudioClips, *, n_clusters: int, device, seconds: dict) -> list[dict]:
+    """One record per (method, seed); the autoencoder's carry its history, per-group
+    scores, confusion matrix and class overlaps."""
+    config, kept, features = study.config, study.clips, study.features
+    data = data_info(clips, kept, features=features, train_idx=study.train_idx, test_idx=study.test_idx)
+    hardware = device_description(device)
+    skipped = skipped_names(clips, features)
+    records = []
+    for row in study.runs.to_dict("records"):
+        method, seed, size = row["method"], row["seed"], row["embedding_size"]
+        metrics = {k: v for k, v in row.items() if k not in ("method", "embedding_size", "seed", "split")}
+        run = {"name": f"{MODELS[method].replace('_', '-')}-d{size}-seed{seed}", "model": MODELS[method],
+               "label": method, "embedding": DESCRIPTIONS[method], "embedding_size": size, "seed": seed,
+               "scored_split": f"held-out {kept.group_kind}s", "n_clusters": n_clusters,
+               "objective": "mse" if (method, seed) in study.fits else "none"}
+        timings = {"feature_seconds": features.seconds, "evaluate_seconds": seconds[(method, seed)]}
+        extra = None
+        if (method, seed) in study.fits:
+            fit = study.fits[(method, seed)]
+            run.update(fit_key=fit.key, fit_from_cache=fit.from_cache)
+            timings["fit_seconds"] = fit.seconds
+            extra = {"history": fit.history}
+        if method == AUTOENCODER:
+            groups = study.per_group[study.per_group["seed"] == seed].drop(columns="seed")
+            overlaps = class_overlaps(study.y_test, study.cluster_ids[(method, seed)], class_names=kept.class_names)
+            extra.update(per_group=groups.reset_index().to_dict("records"),
+                         confusion=study.confusion(method, seed).to_dict(),
+                         overlaps=overlaps.to_dict("records"), skipped=skipped)
+        records.append(make_record(config=config, run=run, metrics=metrics, timings=timings, data=data,
+                                   device=hardware, extra=extra))
+    return records
 
 
 def data_info(clips: AudioClips, kept: AudioClips, *, features: Features, train_idx: np.ndarray,
@@ -182,11 +287,6 @@ def skipped_names(clips: AudioClips, features: Features) -> list[dict[str, str]]
     index = {str(path): i for i, path in enumerate(clips.paths)}
     return [{"clip": clip_name(clips, index[row.path]), "reason": row.reason, "detail": row.detail}
             for row in features.skipped.itertuples()]
-
-
-def mean_spectrum(x: np.ndarray) -> np.ndarray:
-    """Baseline embedding: each mel band's mean over time (N x 1 x bands x frames -> N x bands)."""
-    return x.mean(axis=-1).reshape(len(x), -1)
 
 
 def score_by_group(z: np.ndarray, y_true: np.ndarray, *, clusters: np.ndarray, groups: np.ndarray,
@@ -235,6 +335,37 @@ def class_overlaps(y_true: np.ndarray, y_cluster: np.ndarray, *, class_names: li
             for i, a in enumerate(present) for b in present[i + 1:]]
     frame = pd.DataFrame(rows, columns=["class_a", "class_b", "overlap"])
     return frame.sort_values("overlap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def overlap_summary(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per-seed overlap tables (``class_a``, ``class_b``, ``overlap``, ``seed``) -> one row
+    per pair: mean, std (ddof 1) and range over the seeds, ranked by the mean."""
+    grouped = pairs.groupby(["class_a", "class_b"], sort=False)["overlap"]
+    table = grouped.agg(["mean", "std", "min", "max", "count"]).reset_index()
+    table = table.rename(columns={"mean": "overlap", "std": "overlap_std", "count": "seeds"})
+    return table.sort_values("overlap", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def overlap_matrix(summary: pd.DataFrame, class_names: list[str]) -> pd.DataFrame:
+    """The :func:`overlap_summary` as a symmetric class x class table of ``mean ± std``."""
+    table = pd.DataFrame("", index=pd.Index(class_names, name="class"), columns=class_names)
+    for row in summary.itertuples():
+        table.loc[row.class_a, row.class_b] = table.loc[row.class_b, row.class_a] = \
+            mean_std(row.overlap, row.overlap_std, 2)
+    return table
+
+
+def verdict_rows(verdicts: list) -> pd.DataFrame:
+    """Claim, outcome and the evidence's mean difference with its 95% interval, one row each."""
+    rows = []
+    for verdict in verdicts:
+        evidence = verdict.evidence.iloc[0] if len(verdict.evidence) else {}
+        rows.append({"claim": verdict.claim, "verdict": verdict.outcome,
+                     "difference": evidence.get("difference", float("nan")),
+                     "95% interval": f"[{evidence.get('low', float('nan')):+.3f}, "
+                                     f"{evidence.get('high', float('nan')):+.3f}]",
+                     "Welch outcome": evidence.get("outcome", "–")})
+    return pd.DataFrame(rows)
 
 
 def pick_queries(study: AudioStudy, *, n: int = 2) -> list[int]:
