@@ -64,7 +64,8 @@ def test_grid_combinations():
     assert len(points) == 4
     assert {p["embedding_sizes"] for p in points} == {(4,), (8, 16)}
     assert all(p["seeds"] == (0, 1) for p in points)  # one chapter with both seeds
-    assert [p["seed"] for p in combinations("01_embedding_size", {}, seeds=[0, 1, 2])] == [0, 1, 2]
+    assert [p["seeds"] for p in combinations("01_embedding_size", {}, seeds=[0, 1, 2])] == [(0, 1, 2)]
+    assert [p["seed"] for p in combinations("05_text_yelp_daae", {}, seeds=[0, 1, 2])] == [0, 1, 2]
     with pytest.raises(ValueError, match="did you mean 'epochs'"):
         combinations("02_triplet_vs_mse", {"epoch": [1]})
 
@@ -90,9 +91,9 @@ def test_planned_keys_are_the_chapters_keys(mnist_smoke):
     assert [r["run"]["fit_from_cache"] for r in grid.records] == [True] * 4
     assert {r["run"]["fit_key"] for r in grid.records} == {s.key for s in plan.specs}
 
-    specs = plan_study("01_embedding_size", "smoke", {"embedding_sizes": [2, 8]})
+    specs = plan_study("01_embedding_size", "smoke", {"embedding_sizes": [2, 8], "seeds": [0]})
     assert warm(specs, progress=False).counts()["done"] == 2
-    grid = run_embedding_sizes(config_for("01_embedding_size", "smoke", embedding_sizes=[2, 8]), mnist_smoke,
+    grid = run_embedding_sizes(config_for("01_embedding_size", "smoke", embedding_sizes=[2, 8], seeds=[0]), mnist_smoke,
                                write=False, progress=False)
     assert all(r["run"]["fit_from_cache"] for r in grid.records)
 

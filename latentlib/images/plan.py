@@ -37,11 +37,11 @@ def load_data(config: Any) -> LabelledSplit:
     return _DATA[fields]
 
 
-def embedding_size_arguments(config: Any, data: LabelledSplit, *, embedding_size: int) -> tuple:
+def embedding_size_arguments(config: Any, data: LabelledSplit, *, embedding_size: int, seed: int) -> tuple:
     """(model config, train config, extra keyword arguments) of one run of study 01,
     as :func:`latentlib.images.study.run_embedding_sizes` builds them."""
     train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                        learning_rate=config.learning_rate, seed=config.seed)
+                        learning_rate=config.learning_rate, seed=seed)
     model = MLPConfig(input_shape=tuple(data.x_train.shape[1:]), hidden_sizes=config.hidden_sizes,
                       embedding_size=embedding_size)
     return model, train, {}
@@ -73,11 +73,11 @@ def _spec(name: str, run: dict[str, Any], arguments: tuple, data: LabelledSplit)
 
 
 def plan_embedding_sizes(config: Any) -> list[FitSpec]:
-    """Study 01: one MLP autoencoder per embedding size."""
+    """Study 01: one MLP autoencoder per (embedding size, seed)."""
     data = load_data(config)
-    return [_spec(run_name(model="mlp", embedding_size=size, seed=config.seed), {"embedding_size": size},
-                  embedding_size_arguments(config, data, embedding_size=size), data)
-            for size in config.embedding_sizes]
+    return [_spec(run_name(model="mlp", embedding_size=size, seed=seed), {"embedding_size": size, "seed": seed},
+                  embedding_size_arguments(config, data, embedding_size=size, seed=seed), data)
+            for size in config.embedding_sizes for seed in config.seeds]
 
 
 def plan_objective_grid(config: Any) -> list[FitSpec]:
