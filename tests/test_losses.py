@@ -300,3 +300,19 @@ def test_a_large_batch_counts_every_triplet():
     sizes = torch.bincount(labels)
     assert loss.last_stats["triplets"] == int((sizes * (sizes - 1) * (1024 - sizes)).sum())
     assert 0 < loss.last_stats["active"] < 1 and torch.isfinite(z.grad).all()
+
+
+def test_counts_are_exact_even_from_a_wrong_threshold():
+    # the threshold search is only a guess, checked against the test itself; a wrong
+    # guess (here: every threshold 0) must fall back to bisection and still be exact
+    from latentlib.images.losses import _SortedNegatives
+
+    z, labels = compositions()["ties_float32"]
+    distances = EuclideanDistance()(z)
+    rows = _SortedNegatives(distances, labels)
+    d_ap = distances[rows.a, rows.p]
+    test = lambda x, d: d - x + 0.5 > 0  # noqa: E731
+    found = rows.count(test, d_ap, torch.zeros_like(d_ap), right=False)
+    negative = labels[:, None] != labels[None, :]
+    expected = (test(distances[rows.a], d_ap[:, None]) & negative[rows.a]).sum(dim=1)
+    assert torch.equal(found, expected) and expected.any()

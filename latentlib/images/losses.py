@@ -18,7 +18,7 @@ Miners
 Batch-all and semi-hard never list their triplets inside the loss: per anchor the
 negative distances are sorted once, every (anchor, positive) pair's triplets are then a
 contiguous run of that order, and the run's loss is ``count * (d(a, p) + margin)``
-minus a running sum: O(batch^2 log batch) time and O(batch^2) memory per batch.
+minus the run's distances: O(batch^2 log batch) time and O(batch^2) memory per batch.
 
 Batch-hard from scratch can collapse every embedding onto one point, where every
 triplet costs exactly the margin; :func:`detect_collapse` flags such runs.
@@ -26,6 +26,7 @@ triplet costs exactly the margin; :func:`detect_collapse` flags such runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,12 +121,15 @@ class SemiHardMiner(nn.Module):
 
 
 def _sort_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``x.sort(dim=1)``; on the CPU through numpy's argsort, several times faster than
-    torch's CPU sort at batch 1024 (see benchmarks/triplet.py). The values keep the graph."""
-    if x.device.type != "cpu":
+    """``x.sort(dim=1)`` of a tensor without a graph; on the CPU through numpy, whose
+    argsort is several times faster than torch's CPU sort (see benchmarks/triplet.py)."""
+    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
         return x.sort(dim=1)
-    order = torch.from_numpy(np.argsort(x.detach().numpy(), axis=1, kind="quicksort"))
-    return x.gather(1, order), order
+    order = np.argsort(x.numpy(), axis=1, kind="quicksort")
+    return torch.from_numpy(np.take_along_axis(x.numpy(), order, axis=1)), torch.from_numpy(order)
+
+
+Test = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class _SortedNegatives:
@@ -133,51 +137,74 @@ class _SortedNegatives:
 
     For an (anchor, positive) pair every test the loss applies to a negative
     (``gap > low``, ``gap <= high``, ``loss > 0``) is monotone in ``d(a, n)``, so the
-    negatives passing it form a run of the sorted row. The run's ends are found by
-    bisection with the very expression the test uses, so float ties and rounding at the
-    boundaries fall exactly as in an elementwise evaluation.
+    negatives passing it are a leading part of the sorted row. Its length is guessed
+    with a threshold search, then checked at the boundary with the very expression the
+    test uses, so float ties and rounding fall exactly as in an elementwise evaluation.
     """
 
     def __init__(self, distances: torch.Tensor, labels: torch.Tensor) -> None:
         positive, negative = _pair_masks(labels)
         self.a, self.p = torch.nonzero(positive, as_tuple=True)
-        # non-negatives sort last (+inf) and are never inside a run
-        self.values, self.order = _sort_rows(distances.masked_fill(~negative, torch.inf))
+        # non-negatives sort last (+inf) and lie beyond every run
+        self.values, self.order = _sort_rows(distances.detach().masked_fill(~negative, torch.inf))
         self.length = negative.sum(dim=1)[self.a]  # negatives of each pair's anchor
+        self.negative = negative
+        # each pair's slot in a (batch, most positives) grid of threshold queries
+        self.positives = positives = positive.sum(dim=1)
+        self.slot = torch.arange(len(self.a), device=labels.device) - (positives.cumsum(0) - positives)[self.a]
+        self.slots = int(positives.max()) if len(self.a) else 0
+        self.row_start = self.a * self.values.shape[1]  # flat index of each pair's row
 
-    def count(self, test, upper: torch.Tensor | None = None) -> torch.Tensor:
-        """Per pair, how many leading negatives of its row (of the first ``upper``) pass
-        ``test(d_an)``, a test true on a prefix of the ascending row: the count is built
-        bit by bit, high to low (a vectorised bisection, log2(batch) gathers per pair)."""
-        limit = self.length if upper is None else upper
-        flat = self.values.detach().reshape(-1)
-        before_row = self.a * self.values.shape[1] - 1  # flat index of row[-1]
+    def count(self, test: Test, d_ap: torch.Tensor, threshold: torch.Tensor, *, right: bool) -> torch.Tensor:
+        """Per pair, how many leading negatives of its row pass ``test(d_an, d_ap)``,
+        ``threshold`` being where the test turns false (``right``: values equal to it pass)."""
+        queries = torch.full((len(self.values), self.slots), torch.inf, dtype=threshold.dtype,
+                             device=threshold.device)
+        queries[self.a, self.slot] = threshold
+        found = torch.searchsorted(self.values, queries, right=right)[self.a, self.slot]
+        found = torch.minimum(found, self.length)
+        flat = self.values.reshape(-1)
+        last_in = (found == 0) | test(flat[self.row_start + (found - 1).clamp(min=0)], d_ap)
+        first_out = (found == self.length) | ~test(flat[self.row_start + found], d_ap)
+        wrong = torch.nonzero(~(last_in & first_out), as_tuple=True)[0]
+        if len(wrong):  # rounding put the threshold off the test's own boundary
+            found[wrong] = self._bisect(test, d_ap[wrong], wrong)
+        return found
+
+    def _bisect(self, test: Test, d_ap: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """:meth:`count` for some pairs by bisection, bit by bit from the high end."""
+        limit, flat = self.length[pairs], self.values.reshape(-1)
+        before_row = self.row_start[pairs] - 1
         found = torch.zeros_like(limit)
-        step = 1 << (int(limit.max()).bit_length() - 1) if len(limit) and int(limit.max()) > 0 else 0
+        step = 1 << (int(limit.max()).bit_length() - 1) if int(limit.max()) > 0 else 0
         while step:
             candidate = found + step
-            # when candidate > limit the gathered value is ignored, it need only exist
+            # when candidate > limit the gathered value is ignored: it need only exist
             value = flat[before_row + torch.minimum(candidate, limit)]
-            found = torch.where((candidate <= limit) & test(value), candidate, found)
+            found = torch.where((candidate <= limit) & test(value, d_ap), candidate, found)
             step >>= 1
         return found
 
-    def prefix_sums(self) -> torch.Tensor:
-        """Running sums of each sorted row (non-negatives as 0), in float64: the loss takes
-        differences of sums of up to batch terms, which float32 would leave to rounding."""
-        return self.values.masked_fill(torch.isinf(self.values), 0).double().cumsum(dim=1)
-
-    def sum_first(self, running: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        """Per pair, the sum of the first ``k`` sorted negatives of its row (autograd flows)."""
-        total = running.reshape(-1)[self.a * running.shape[1] + (k - 1).clamp(min=0)]
-        return torch.where(k > 0, total, 0.0)
-
     def band(self, d_ap: torch.Tensor, low: float, high: float) -> tuple[torch.Tensor, torch.Tensor]:
         """Per pair, the run ``[start, stop)`` of negatives with ``low < d(a, n) - d(a, p) <= high``."""
-        d = d_ap.detach()
-        start = torch.zeros_like(self.length) if low == -float("inf") else self.count(lambda x: x - d <= low)
-        stop = self.length if high == float("inf") else self.count(lambda x: x - d <= high)
+        start = torch.zeros_like(self.length) if low == -float("inf") else \
+            self.count(lambda x, d: x - d <= low, d_ap, d_ap + low, right=True)
+        stop = self.length if high == float("inf") else \
+            self.count(lambda x, d: x - d <= high, d_ap, d_ap + high, right=True)
         return start, torch.maximum(start, stop)
+
+    def coverage(self, start: torch.Tensor, stop: torch.Tensor) -> torch.Tensor:
+        """(batch, batch) counts: in how many pairs' runs ``[start, stop)`` each
+        (anchor, negative) lies, in the distance matrix's own order."""
+        if bool((start == 0).all()) and bool((stop == self.length).all()):  # whole rows: no scatter needed
+            return self.negative * self.positives[:, None].to(torch.float32)
+        rows, width = self.values.shape
+        edges = torch.zeros(rows * (width + 1), dtype=torch.float32, device=start.device)  # counts < 2^24: exact
+        row_start = self.a * (width + 1)
+        edges.index_add_(0, row_start + start, torch.ones_like(start, dtype=edges.dtype))
+        edges.index_add_(0, row_start + stop, -torch.ones_like(stop, dtype=edges.dtype))
+        counts = edges.view(rows, width + 1).cumsum(dim=1)[:, :width]
+        return torch.empty_like(counts).scatter_(1, self.order, counts)  # order is a permutation of each row
 
 
 def _band_triplets(distances: torch.Tensor, labels: torch.Tensor, low: float, high: float) -> Triplets:
@@ -279,17 +306,17 @@ class TripletMarginLoss(nn.Module):
     def _sorted_rows(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Batch-all and semi-hard without listing triplets: per (anchor, positive) pair,
         its mined negatives are a run ``[start, stop)`` of the anchor's sorted negative
-        distances, the violating ones a leading part ``[start, end)`` of it, and their loss
-        sums to ``(end - start) * (d(a, p) + margin) - (S[end] - S[start])`` with ``S`` the
-        running sum of the sorted row. Same triplets, value and gradient as evaluating
-        every triplet; autograd reaches the distances through ``d(a, p)`` and the sorted values."""
+        distances and the violating ones a leading part ``[start, end)`` of it. Their loss
+        sums to ``(end - start) * (d(a, p) + margin) - sum of d(a, n) over the part``, i.e.
+        a weighted sum of the distance matrix: each positive entry weighted by its pair's
+        violating count, each negative entry by minus the number of runs it lies in.
+        Same triplets, value and gradient as evaluating every triplet."""
         rows = _SortedNegatives(distances, labels)
-        d_ap = distances[rows.a, rows.p]
-        start, stop = rows.band(d_ap, *self.miner.gap_band())
-        d = d_ap.detach()
-        end = torch.maximum(start, rows.count(lambda x: d - x + self.margin > 0, upper=stop))
-        running = rows.prefix_sums()
-        at_start = rows.sum_first(running, start)
+        d = distances.detach()[rows.a, rows.p]
+        start, stop = rows.band(d, *self.miner.gap_band())
+        margin = self.margin
+        violating_end = rows.count(lambda x, d_ap: d_ap - x + margin > 0, d, d + margin, right=False)
+        end = torch.minimum(torch.maximum(violating_end, start), stop)
         kept, violating = stop - start, end - start
         count, n_active = int(kept.sum()), int(violating.sum())
         with torch.no_grad():
@@ -297,12 +324,14 @@ class TripletMarginLoss(nn.Module):
                 "triplets": count,
                 "active": n_active / count if count else 0.0,
                 "d_ap": float((d.double() * kept).sum() / count) if count else float("nan"),
-                "d_an": float((rows.sum_first(running, stop) - at_start).sum() / count)
-                if count else float("nan"),
+                "d_an": float((distances * rows.coverage(start, stop)).sum() / count) if count else float("nan"),
             }
         if count == 0:
             return distances.sum() * 0.0
-        total = (violating * (d_ap.double() + self.margin) - (rows.sum_first(running, end) - at_start)).sum()
+        weights = -rows.coverage(start, end)
+        weights[rows.a, rows.p] = violating.to(weights.dtype)
+        # accumulated in float64: the positive and negative parts nearly cancel
+        total = (distances * weights).sum(dtype=torch.float64) + margin * n_active
         scale = count if self.reducer == "mean" else max(n_active, 1)
         return (total / scale).to(distances.dtype)
 
