@@ -316,3 +316,11 @@ def test_counts_are_exact_even_from_a_wrong_threshold():
     negative = labels[:, None] != labels[None, :]
     expected = (test(distances[rows.a], d_ap[:, None]) & negative[rows.a]).sum(dim=1)
     assert torch.equal(found, expected) and expected.any()
+
+
+def test_row_sort_matches_torch_sort():
+    from latentlib.images.losses import _sort_rows
+
+    x = torch.rand(7, 9).masked_fill(torch.rand(7, 9) < 0.3, torch.inf)
+    values, order = _sort_rows(x)
+    assert torch.equal(values, x.sort(dim=1).values) and torch.equal(x.gather(1, order), values)
