@@ -129,7 +129,7 @@ def _sort_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(np.take_along_axis(x.numpy(), order, axis=1)), torch.from_numpy(order)
 
 
-Test = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+_RowTest = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class _SortedNegatives:
@@ -155,7 +155,7 @@ class _SortedNegatives:
         self.slots = int(positives.max()) if len(self.a) else 0
         self.row_start = self.a * self.values.shape[1]  # flat index of each pair's row
 
-    def count(self, test: Test, d_ap: torch.Tensor, threshold: torch.Tensor, *, right: bool) -> torch.Tensor:
+    def count(self, test: _RowTest, d_ap: torch.Tensor, threshold: torch.Tensor, *, right: bool) -> torch.Tensor:
         """Per pair, how many leading negatives of its row pass ``test(d_an, d_ap)``,
         ``threshold`` being where the test turns false (``right``: values equal to it pass)."""
         queries = torch.full((len(self.values), self.slots), torch.inf, dtype=threshold.dtype,
@@ -171,7 +171,7 @@ class _SortedNegatives:
             found[wrong] = self._bisect(test, d_ap[wrong], wrong)
         return found
 
-    def _bisect(self, test: Test, d_ap: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    def _bisect(self, test: _RowTest, d_ap: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
         """:meth:`count` for some pairs by bisection, bit by bit from the high end."""
         limit, flat = self.length[pairs], self.values.reshape(-1)
         before_row = self.row_start[pairs] - 1
