@@ -5,7 +5,8 @@ replaced, and a triplet loss vs an MSE training step of the chapters' MLP.
    batch-all and semi-hard at batch 256, 1024 and 4096, each in a fresh process (its
    peak resident memory is the measure); the masked-row form is copied here as the
    reference and skipped at 4096, where one of its tensors alone would take
-   pairs x batch x 4 bytes (about 27 GB);
+   pairs x batch x 4 bytes (about 27 GB); likewise the semi-hard miner's index list
+   (what the miner returns to a caller), sorted vs enumerating every triplet;
 2. in one process, alternating: an Adam step of the MLP autoencoder (784-512-256-16)
    on MSE, the batch-all loss alone on its 16-d embedding, and the MSE + triplet step,
    at batch 256 and 1024, and their ratios to the MSE step (target: the loss at 1024
@@ -28,7 +29,7 @@ import torch
 from torch import nn
 
 from _common import add_options, median_seconds, peak_rss_mb, result, save
-from latentlib.images.losses import TripletMarginLoss, make_miner
+from latentlib.images.losses import TripletMarginLoss, all_triplets, make_miner
 from latentlib.images.models import MLPConfig
 
 MARGIN = 1.0
@@ -47,6 +48,16 @@ def masked_rows_loss(loss: TripletMarginLoss, distances: torch.Tensor, labels: t
     return losses.sum() / max(n_active, 1)
 
 
+def enumerating_semi_hard(distances: torch.Tensor, labels: torch.Tensor, margin: float):
+    """The semi-hard miner before the sorted form: every valid triplet listed (a batch^3
+    mask), then filtered."""
+    a, p, n = all_triplets(labels)
+    d = distances.detach()
+    gap = d[a, n] - d[a, p]
+    keep = (gap > 0) & (gap <= margin)
+    return a[keep], p[keep], n[keep]
+
+
 def batch(size: int, classes: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
     labels = torch.arange(classes).repeat_interleave(-(-size // classes))[:size]
     return torch.randn(size, 16, generator=torch.Generator().manual_seed(0)), labels
@@ -60,11 +71,17 @@ def worker(form: str, miner: str, size: int, repeats: int) -> dict[str, float]:
 
     def step() -> None:
         z = z0.clone().requires_grad_(True)
-        value = loss(z, labels) if form == "sorted" else masked_rows_loss(loss, loss.distance(z), labels)
-        value.backward()
+        if form == "miner sorted":  # the index list alone, as a user of the miner gets it
+            loss.miner(loss.distance(z), labels)
+        elif form == "miner enumerating":
+            enumerating_semi_hard(loss.distance(z), labels, MARGIN)
+        else:
+            value = loss(z, labels) if form == "sorted" else masked_rows_loss(loss, loss.distance(z), labels)
+            value.backward()
 
     # the first calls of a fresh process run up to 2x slower (allocator, caches)
-    seconds = median_seconds(step, repeats, warmup=1 if form == "masked" and size > 256 else 3)
+    slow = form in ("masked", "miner enumerating") and size > 256
+    seconds = median_seconds(step, repeats, warmup=1 if slow else 3)
     return {"seconds": seconds, "peak_mb": peak_rss_mb() - before}
 
 
@@ -142,6 +159,17 @@ def main() -> None:
                                f"masked rows / sorted: {ratio}"))
             rows.append(result(f"{miner} loss peak memory added, batch {size}, sorted", new["peak_mb"], "MB",
                                f"masked rows: {old_memory}" if old else "masked rows: skipped"))
+    print("| semi-hard miner (index list) | batch | sorted | enumerating (before) | ratio | memory sorted | "
+          "memory enumerating |")
+    print("|---|---|---|---|---|---|---|")
+    for size in (256, 1024):
+        new = in_fresh_process("miner sorted", "semi_hard", size, repeats, args.threads)
+        old = in_fresh_process("miner enumerating", "semi_hard", size, 1 if size > 256 else repeats, args.threads)
+        ratio = f"{old['seconds'] / new['seconds']:.0f}x"
+        print(f"| | {size} | {new['seconds'] * 1e3:.1f} ms | {old['seconds'] * 1e3:.0f} ms | {ratio} | "
+              f"{new['peak_mb']:.0f} MB | {old['peak_mb']:.0f} MB |", flush=True)
+        rows.append(result(f"semi-hard miner index list, batch {size}, sorted", new["seconds"] * 1e3, "ms",
+                           f"enumerating / sorted: {ratio}; memory {new['peak_mb']:.0f} vs {old['peak_mb']:.0f} MB"))
     print("| batch | MSE step | triplet loss | MSE + triplet step | loss / MSE | (MSE + triplet) / MSE |")
     print("|---|---|---|---|---|---|")
     for size in (256, 1024):
