@@ -13,7 +13,7 @@ a shared machine hits all of them:
 
 It prints clips/s of each as medians over the repeats, and their ratios.
 
-    python benchmarks/audio_features.py [--repeats 3] [--clips 481] [--jobs 2] [--n-mels 64]
+    python benchmarks/audio_features.py [--repeats 3] [--clips 481] [--jobs 2] [--n-mels 64] [--quick]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from joblib.externals.loky import get_reusable_executor
 
+from _common import add_options, result, save
 from latentlib.audio.data import load_audio_clips
 from latentlib.audio.features import FeatureConfig, clip_features, extract_features
 
@@ -45,7 +46,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--n-mels", type=int, default=64)
     parser.add_argument("--source", default="auto")
+    add_options(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.clips = 1, args.clips or 120
 
     clips = load_audio_clips(args.source)
     paths = clips.paths[: args.clips] if args.clips else clips.paths
@@ -76,6 +80,14 @@ def main() -> None:
     print(f"ratio parallel / serial:        {medians['parallel'] / medians['serial']:.2f}x")
     print(f"ratio parallel warm / serial:   {medians['parallel, warm'] / medians['serial']:.2f}x")
     print(f"ratio cached / first run:       {medians['cached run'] / medians['first run']:.1f}x")
+    save(args.json, [
+        result(f"log-mel features, {n} clips, serial", medians["serial"], "clips/s"),
+        result(f"log-mel features, {n} clips, {args.jobs} workers", medians["parallel"], "clips/s",
+               f"/ serial: {medians['parallel'] / medians['serial']:.2f}x "
+               f"(warm workers {medians['parallel, warm'] / medians['serial']:.2f}x)"),
+        result(f"log-mel features, {n} clips, cached run", medians["cached run"], "clips/s",
+               f"/ first run: {medians['cached run'] / medians['first run']:.1f}x"),
+    ])
 
 
 if __name__ == "__main__":

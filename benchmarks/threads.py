@@ -8,6 +8,7 @@ optimizer steps per second (median of ``--repeats`` runs) per setting, with the 
 (``OMP_WAIT_POLICY=PASSIVE``) instead of spinning.
 
     python benchmarks/threads.py            # about two minutes on 2 cores
+    python benchmarks/threads.py --quick    # 3 s runs, once each
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from _common import add_options, result, save
 
 WORKER = r"""
 import json, sys, time, torch
@@ -69,7 +72,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="timed training per run")
     parser.add_argument("--repeats", type=int, default=3)
+    add_options(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.repeats = 3.0, 1
+    rows = []
     print("| competing CPU-bound processes | 1 thread | 2 threads | 2 threads, OMP_WAIT_POLICY=PASSIVE | "
           "2 / 1 | 2 passive / 1 |")
     print("|---|---|---|---|---|---|")
@@ -81,6 +88,12 @@ def main() -> None:
             medians[name] = statistics.median(runs)
         print(f"| {competitors} | {medians['1']:.1f} | {medians['2']:.1f} | {medians['2p']:.1f} | "
               f"{medians['2'] / medians['1']:.2f} | {medians['2p'] / medians['1']:.2f} |", flush=True)
+        load = "quiet" if competitors == 0 else "beside 1 busy process"
+        rows.append(result(f"MLP fit, 1 thread, {load}", medians["1"], "steps/s"))
+        rows.append(result(f"MLP fit, 2 threads, {load}", medians["2"], "steps/s",
+                           f"/ 1 thread: {medians['2'] / medians['1']:.2f}x (passive wait: "
+                           f"{medians['2p'] / medians['1']:.2f}x)"))
+    save(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -97,11 +97,13 @@ def test_normalised_distance_is_on_the_unit_sphere():
     ("semi_hard", "semihard", False),
     ("batch_hard", "batch_hard", False),
 ])
-def test_matches_pytorch_metric_learning(batch, ours, theirs, normalize):
+@pytest.mark.parametrize("composition", ["fixture", "unbalanced", "singleton_class"])
+def test_matches_pytorch_metric_learning(batch, ours, theirs, normalize, composition):
     pml = pytest.importorskip("pytorch_metric_learning")
     from pytorch_metric_learning import distances, losses, miners
 
-    z, labels = batch
+    z, labels = batch if composition == "fixture" else compositions()[composition]
+    z = z.double()
     z = (z * 0.7).requires_grad_(True)
     margin = 0.4
     distance = distances.LpDistance(normalize_embeddings=normalize, p=2, power=1)
@@ -203,3 +205,122 @@ def test_fast_path_equals_the_index_path(batch, miner, reducer):
     gf = torch.autograd.grad(lf, z)[0]
     gs = torch.autograd.grad(ls, z)[0]
     assert torch.allclose(gf, gs, atol=1e-12)
+
+
+def masked_rows_reference(loss, distances, labels):
+    """The loss as it was before the sorted form: one masked row of negatives per
+    (anchor, positive) pair, every triplet evaluated (memory ~ pairs x batch).
+    Kept here as the reference the sorted form must reproduce."""
+    same = labels[:, None] == labels[None, :]
+    positive = same & ~torch.eye(len(labels), dtype=torch.bool)
+    a, p = torch.nonzero(positive, as_tuple=True)
+    d_ap = distances[a, p]
+    d_an = distances.index_select(0, a)
+    keep = loss.miner.row_mask(d_ap, d_an, (~same).index_select(0, a))
+    weight = keep.to(distances.dtype)
+    losses = torch.relu(d_ap[:, None] - d_an + loss.margin) * weight
+    per_pair = weight.sum(dim=1)
+    count = int(per_pair.sum())
+    n_active = int((losses > 0).sum())
+    with torch.no_grad():
+        stats = {"triplets": count, "active": n_active / count if count else 0.0,
+                 "d_ap": float((d_ap * per_pair).sum() / count) if count else float("nan"),
+                 "d_an": float((d_an * weight).sum() / count) if count else float("nan")}
+    if count == 0:
+        return distances.sum() * 0.0, stats
+    return losses.sum() / (count if loss.reducer == "mean" else max(n_active, 1)), stats
+
+
+def compositions():
+    """Batches that stress the sorted form: P x K, unbalanced, a class seen once, ties."""
+    g = torch.Generator().manual_seed(1)
+    grid = torch.randint(0, 3, (20, 2), generator=g).double()  # integer points: many equal distances
+    return {
+        "p_by_k": (torch.randn(20, 4, generator=g), torch.arange(4).repeat_interleave(5)),
+        "unbalanced": (torch.randn(23, 3, generator=g), torch.tensor([0] * 12 + [1] * 6 + [2] * 3 + [3] * 2)),
+        "singleton_class": (torch.randn(11, 2, generator=g), torch.tensor([0] * 5 + [1] * 5 + [2])),
+        "ties": (grid, torch.arange(20) % 3),
+        "ties_float32": (grid.float(), torch.arange(20) % 3),
+        "wide": (torch.randn(120, 16, generator=g), torch.randint(0, 10, (120,), generator=g)),
+    }
+
+
+@pytest.mark.parametrize("name", list(compositions()))
+@pytest.mark.parametrize("miner", ["all", "semi_hard"])
+@pytest.mark.parametrize("reducer", ["mean", "mean_nonzero"])
+@pytest.mark.parametrize("margin", [1.0, 0.3, 0.0])
+def test_sorted_form_equals_every_triplet(name, miner, reducer, margin):
+    z, labels = compositions()[name]
+    z = z.clone().requires_grad_(True)
+    loss = TripletMarginLoss(1.0, miner=make_miner(miner, margin=1.0), reducer=reducer)
+    loss.margin = loss.miner.margin = margin  # margin 0 is refused by the API; the algebra must still hold
+    value = loss(z, labels)
+    expected, stats = masked_rows_reference(loss, EuclideanDistance()(z), labels)
+    assert value.dtype == z.dtype
+    assert value.item() == pytest.approx(expected.item(), rel=1e-6, abs=1e-6)
+    assert loss.last_stats["triplets"] == stats["triplets"]
+    assert loss.last_stats["active"] == stats["active"]  # the same triplets violate the margin, exactly
+    for key in ("d_ap", "d_an"):
+        assert loss.last_stats[key] == pytest.approx(stats[key], rel=1e-6, nan_ok=True)
+    grad = torch.autograd.grad(value, z, retain_graph=True)[0]
+    grad_expected = torch.autograd.grad(expected, z)[0]
+    assert torch.allclose(grad, grad_expected, atol=1e-5), (grad - grad_expected).abs().max()
+
+
+def test_ties_on_the_margin_count_as_in_an_elementwise_test():
+    # 1-D: anchor 0 at 0, positive 1 at 1; negatives at exactly d_ap + margin (loss 0, not
+    # active), just inside, and at d_ap (semi-hard's lower edge, excluded)
+    z = torch.tensor([[0.0], [1.0], [2.0], [1.75], [1.0], [-1.0]], requires_grad=True)
+    labels = torch.tensor([0, 0, 1, 1, 1, 1])
+    for miner in ("all", "semi_hard"):
+        loss = TripletMarginLoss(1.0, miner=make_miner(miner, margin=1.0))
+        value = loss(z, labels)
+        expected, stats = masked_rows_reference(loss, EuclideanDistance()(z), labels)
+        assert (loss.last_stats["triplets"], loss.last_stats["active"]) == (stats["triplets"], stats["active"])
+        assert value.item() == pytest.approx(expected.item(), rel=1e-7)
+
+
+def test_semi_hard_miner_lists_the_band_of_every_triplet():
+    z, labels = compositions()["ties"]
+    distances = EuclideanDistance()(z)
+    a, p, n = AllTripletsMiner()(distances, labels)
+    gap = distances[a, n] - distances[a, p]
+    keep = (gap > 0) & (gap <= 1.0)
+    expected = sorted(zip(a[keep].tolist(), p[keep].tolist(), n[keep].tolist()))
+    found = SemiHardMiner(margin=1.0)(distances, labels)
+    assert sorted(zip(*(t.tolist() for t in found))) == expected and expected
+
+
+def test_a_large_batch_counts_every_triplet():
+    # batch 1024 in 10 classes: ~10^8 triplets, which the masked rows held as ~1 GB tensors
+    labels = torch.arange(10).repeat_interleave(103)[:1024]
+    z = torch.randn(1024, 16, requires_grad=True)
+    loss = TripletMarginLoss(1.0)
+    loss(z, labels).backward()
+    sizes = torch.bincount(labels)
+    assert loss.last_stats["triplets"] == int((sizes * (sizes - 1) * (1024 - sizes)).sum())
+    assert 0 < loss.last_stats["active"] < 1 and torch.isfinite(z.grad).all()
+
+
+def test_counts_are_exact_even_from_a_wrong_threshold():
+    # the threshold search is only a guess, checked against the test itself; a wrong
+    # guess (here: every threshold 0) must fall back to bisection and still be exact
+    from latentlib.images.losses import _SortedNegatives
+
+    z, labels = compositions()["ties_float32"]
+    distances = EuclideanDistance()(z)
+    rows = _SortedNegatives(distances, labels)
+    d_ap = distances[rows.a, rows.p]
+    test = lambda x, d: d - x + 0.5 > 0  # noqa: E731
+    found = rows.count(test, d_ap, torch.zeros_like(d_ap), right=False)
+    negative = labels[:, None] != labels[None, :]
+    expected = (test(distances[rows.a], d_ap[:, None]) & negative[rows.a]).sum(dim=1)
+    assert torch.equal(found, expected) and expected.any()
+
+
+def test_row_sort_matches_torch_sort():
+    from latentlib.images.losses import _sort_rows
+
+    x = torch.rand(7, 9).masked_fill(torch.rand(7, 9) < 0.3, torch.inf)
+    values, order = _sort_rows(x)
+    assert torch.equal(values, x.sort(dim=1).values) and torch.equal(x.gather(1, order), values)

@@ -15,12 +15,18 @@ Miners
     triplets whose negative is farther than the positive but inside the margin,
     ``d(a, p) < d(a, n) <= d(a, p) + margin`` (pytorch-metric-learning's "semihard").
 
+Batch-all and semi-hard never list their triplets inside the loss: per anchor the
+negative distances are sorted once, every (anchor, positive) pair's triplets are then a
+contiguous run of that order, and the run's loss is ``count * (d(a, p) + margin)``
+minus the run's distances: O(batch^2 log batch) time and O(batch^2) memory per batch.
+
 Batch-hard from scratch can collapse every embedding onto one point, where every
 triplet costs exactly the margin; :func:`detect_collapse` flags such runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +75,12 @@ class AllTripletsMiner(nn.Module):
         return all_triplets(labels)
 
     def row_mask(self, d_ap: torch.Tensor, d_an: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
-        """Fast path (see :class:`TripletMarginLoss`): every negative of each pair's row."""
+        """Every negative of each (anchor, positive) pair's row, as a mask."""
         return negative
+
+    def gap_band(self) -> tuple[float, float]:
+        """Fast path (see :class:`TripletMarginLoss`): no bound on ``d(a, n) - d(a, p)``."""
+        return -float("inf"), float("inf")
 
 
 class BatchHardMiner(nn.Module):
@@ -97,16 +107,115 @@ class SemiHardMiner(nn.Module):
         self.margin = margin
 
     def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> Triplets:
-        a, p, n = all_triplets(labels)
-        d = distances.detach()
-        gap = d[a, n] - d[a, p]
-        keep = (gap > 0) & (gap <= self.margin)
-        return a[keep], p[keep], n[keep]
+        # from the sorted negatives: no batch^3 mask, only the triplets kept
+        return _band_triplets(distances.detach(), labels, *self.gap_band())
 
     def row_mask(self, d_ap: torch.Tensor, d_an: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
-        """Fast path: the negatives of each (anchor, positive) row inside the margin band."""
+        """The negatives of each (anchor, positive) row inside the margin band, as a mask."""
         gap = d_an.detach() - d_ap.detach()[:, None]
         return negative & (gap > 0) & (gap <= self.margin)
+
+    def gap_band(self) -> tuple[float, float]:
+        """Fast path: keep ``0 < d(a, n) - d(a, p) <= margin``."""
+        return 0.0, self.margin
+
+
+def _sort_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x.sort(dim=1)`` of a tensor without a graph; on the CPU through numpy, whose
+    argsort is several times faster than torch's CPU sort (see benchmarks/triplet.py)."""
+    if x.device.type != "cpu" or x.dtype not in (torch.float32, torch.float64):
+        return x.sort(dim=1)
+    order = np.argsort(x.numpy(), axis=1, kind="quicksort")
+    return torch.from_numpy(np.take_along_axis(x.numpy(), order, axis=1)), torch.from_numpy(order)
+
+
+_RowTest = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class _SortedNegatives:
+    """Each anchor's negative distances in ascending order, and the pairs' runs in it.
+
+    For an (anchor, positive) pair every test the loss applies to a negative
+    (``gap > low``, ``gap <= high``, ``loss > 0``) is monotone in ``d(a, n)``, so the
+    negatives passing it are a leading part of the sorted row. Its length is guessed
+    with a threshold search, then checked at the boundary with the very expression the
+    test uses, so float ties and rounding fall exactly as in an elementwise evaluation.
+    """
+
+    def __init__(self, distances: torch.Tensor, labels: torch.Tensor) -> None:
+        positive, negative = _pair_masks(labels)
+        self.a, self.p = torch.nonzero(positive, as_tuple=True)
+        # non-negatives sort last (+inf) and lie beyond every run
+        self.values, self.order = _sort_rows(distances.detach().masked_fill(~negative, torch.inf))
+        self.length = negative.sum(dim=1)[self.a]  # negatives of each pair's anchor
+        self.negative = negative
+        # each pair's slot in a (batch, most positives) grid of threshold queries
+        self.positives = positives = positive.sum(dim=1)
+        self.slot = torch.arange(len(self.a), device=labels.device) - (positives.cumsum(0) - positives)[self.a]
+        self.slots = int(positives.max()) if len(self.a) else 0
+        self.row_start = self.a * self.values.shape[1]  # flat index of each pair's row
+
+    def count(self, test: _RowTest, d_ap: torch.Tensor, threshold: torch.Tensor, *, right: bool) -> torch.Tensor:
+        """Per pair, how many leading negatives of its row pass ``test(d_an, d_ap)``,
+        ``threshold`` being where the test turns false (``right``: values equal to it pass)."""
+        queries = torch.full((len(self.values), self.slots), torch.inf, dtype=threshold.dtype,
+                             device=threshold.device)
+        queries[self.a, self.slot] = threshold
+        found = torch.searchsorted(self.values, queries, right=right)[self.a, self.slot]
+        found = torch.minimum(found, self.length)
+        flat = self.values.reshape(-1)
+        last_in = (found == 0) | test(flat[self.row_start + (found - 1).clamp(min=0)], d_ap)
+        first_out = (found == self.length) | ~test(flat[self.row_start + found], d_ap)
+        wrong = torch.nonzero(~(last_in & first_out), as_tuple=True)[0]
+        if len(wrong):  # rounding put the threshold off the test's own boundary
+            found[wrong] = self._bisect(test, d_ap[wrong], wrong)
+        return found
+
+    def _bisect(self, test: _RowTest, d_ap: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """:meth:`count` for some pairs by bisection, bit by bit from the high end."""
+        limit, flat = self.length[pairs], self.values.reshape(-1)
+        before_row = self.row_start[pairs] - 1
+        found = torch.zeros_like(limit)
+        step = 1 << (int(limit.max()).bit_length() - 1) if int(limit.max()) > 0 else 0
+        while step:
+            candidate = found + step
+            # when candidate > limit the gathered value is ignored: it need only exist
+            value = flat[before_row + torch.minimum(candidate, limit)]
+            found = torch.where((candidate <= limit) & test(value, d_ap), candidate, found)
+            step >>= 1
+        return found
+
+    def band(self, d_ap: torch.Tensor, low: float, high: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per pair, the run ``[start, stop)`` of negatives with ``low < d(a, n) - d(a, p) <= high``."""
+        start = torch.zeros_like(self.length) if low == -float("inf") else \
+            self.count(lambda x, d: x - d <= low, d_ap, d_ap + low, right=True)
+        stop = self.length if high == float("inf") else \
+            self.count(lambda x, d: x - d <= high, d_ap, d_ap + high, right=True)
+        return start, torch.maximum(start, stop)
+
+    def coverage(self, start: torch.Tensor, stop: torch.Tensor) -> torch.Tensor:
+        """(batch, batch) counts: in how many pairs' runs ``[start, stop)`` each
+        (anchor, negative) lies, in the distance matrix's own order."""
+        if bool((start == 0).all()) and bool((stop == self.length).all()):  # whole rows: no scatter needed
+            return self.negative * self.positives[:, None].to(torch.float32)
+        rows, width = self.values.shape
+        edges = torch.zeros(rows * (width + 1), dtype=torch.float32, device=start.device)  # counts < 2^24: exact
+        row_start = self.a * (width + 1)
+        edges.index_add_(0, row_start + start, torch.ones_like(start, dtype=edges.dtype))
+        edges.index_add_(0, row_start + stop, -torch.ones_like(stop, dtype=edges.dtype))
+        counts = edges.view(rows, width + 1).cumsum(dim=1)[:, :width]
+        return torch.empty_like(counts).scatter_(1, self.order, counts)  # order is a permutation of each row
+
+
+def _band_triplets(distances: torch.Tensor, labels: torch.Tensor, low: float, high: float) -> Triplets:
+    """Index triplets with ``low < d(a, n) - d(a, p) <= high``, read off the sorted rows."""
+    rows = _SortedNegatives(distances, labels)
+    start, stop = rows.band(distances[rows.a, rows.p], low, high)
+    sizes = stop - start
+    pair = torch.repeat_interleave(torch.arange(len(sizes), device=sizes.device), sizes)
+    offset = torch.arange(len(pair), device=sizes.device) - (torch.cumsum(sizes, 0) - sizes)[pair]
+    a = rows.a[pair]
+    return a, rows.p[pair], rows.order[a, start[pair] + offset]
 
 
 def check_margin(margin: float) -> None:
@@ -148,9 +257,9 @@ class TripletMarginLoss(nn.Module):
         (default :class:`EuclideanDistance` without normalisation).
     miner
         Module mapping ``(distances, labels)`` to triplet indices
-        (default :class:`AllTripletsMiner`). A miner that also has a
-        ``row_mask(d_ap, d_an, negative)`` method gets the fast path: one masked row of
-        negatives per (anchor, positive) pair, no batch^3 index tensors.
+        (default :class:`AllTripletsMiner`). A miner that also has a ``gap_band()``
+        method, returning ``(low, high)`` to keep ``low < d(a, n) - d(a, p) <= high``, gets
+        the fast path: sorted negatives per anchor, no per-triplet tensors.
     reducer
         ``"mean_nonzero"`` averages over the triplets that still violate the margin
         (pytorch-metric-learning's default); ``"mean"`` over all mined triplets.
@@ -173,8 +282,8 @@ class TripletMarginLoss(nn.Module):
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         distances = self.distance(embeddings)
-        if hasattr(self.miner, "row_mask"):  # the miner declares the fast path
-            return self._pairwise_rows(distances, labels)
+        if hasattr(self.miner, "gap_band"):  # the miner declares the fast path
+            return self._sorted_rows(distances, labels)
         a, p, n = self.miner(distances, labels)
         if len(a) == 0:
             self.last_stats = {"triplets": 0, "active": 0.0, "d_ap": float("nan"), "d_an": float("nan")}
@@ -194,32 +303,37 @@ class TripletMarginLoss(nn.Module):
             return losses.sum()  # zero, with a graph
         return losses[active].mean()
 
-    def _pairwise_rows(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Batch-all and semi-hard without index lists: one row of negatives per
-        (anchor, positive) pair, masked. Same triplets and loss as the miner's indices,
-        at a fraction of the cost (no batch^3 index tensors, no scattered gradients)."""
-        positive, negative = _pair_masks(labels)
-        a, p = torch.nonzero(positive, as_tuple=True)
-        d_ap = distances[a, p]
-        d_an = distances.index_select(0, a)  # pairs x batch: the anchor's row
-        keep = self.miner.row_mask(d_ap, d_an, negative.index_select(0, a))
-        weight = keep.to(distances.dtype)  # one conversion, reused below
-        losses = torch.relu(d_ap[:, None] - d_an + self.margin) * weight
-        per_pair = weight.sum(dim=1)
-        count = int(per_pair.sum())
-        n_active = int((losses > 0).sum())
+    def _sorted_rows(self, distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Batch-all and semi-hard without listing triplets: per (anchor, positive) pair,
+        its mined negatives are a run ``[start, stop)`` of the anchor's sorted negative
+        distances and the violating ones a leading part ``[start, end)`` of it. Their loss
+        sums to ``(end - start) * (d(a, p) + margin) - sum of d(a, n) over the part``, i.e.
+        a weighted sum of the distance matrix: each positive entry weighted by its pair's
+        violating count, each negative entry by minus the number of runs it lies in.
+        Same triplets, value and gradient as evaluating every triplet."""
+        rows = _SortedNegatives(distances, labels)
+        d = distances.detach()[rows.a, rows.p]
+        start, stop = rows.band(d, *self.miner.gap_band())
+        margin = self.margin
+        violating_end = rows.count(lambda x, d_ap: d_ap - x + margin > 0, d, d + margin, right=False)
+        end = torch.minimum(torch.maximum(violating_end, start), stop)
+        kept, violating = stop - start, end - start
+        count, n_active = int(kept.sum()), int(violating.sum())
         with torch.no_grad():
             self.last_stats = {
                 "triplets": count,
                 "active": n_active / count if count else 0.0,
-                "d_ap": float((d_ap * per_pair).sum() / count) if count else float("nan"),
-                "d_an": float((d_an * weight).sum() / count) if count else float("nan"),
+                "d_ap": float((d.double() * kept).sum() / count) if count else float("nan"),
+                "d_an": float((distances * rows.coverage(start, stop)).sum() / count) if count else float("nan"),
             }
         if count == 0:
             return distances.sum() * 0.0
-        if self.reducer == "mean":
-            return losses.sum() / count
-        return losses.sum() / max(n_active, 1)
+        weights = -rows.coverage(start, end)
+        weights[rows.a, rows.p] = violating.to(weights.dtype)
+        # accumulated in float64: the positive and negative parts nearly cancel
+        total = (distances * weights).sum(dtype=torch.float64) + margin * n_active
+        scale = count if self.reducer == "mean" else max(n_active, 1)
+        return (total / scale).to(distances.dtype)
 
 
 @dataclass(frozen=True)
