@@ -4,7 +4,7 @@
     python benchmarks/run_all.py [--write] [--only triplet limits]   # a few minutes on 2 cores
 
 Each script runs in its own process, with this checkout's ``latentlib`` first on the
-path. A script that fails (data missing, say) gets a row saying so; the rest still run.
+path and ``OMP_WAIT_POLICY=PASSIVE`` unless set (as the chapters run). A script that fails (data missing, say) gets a row saying so; the rest still run.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def run(script: str) -> list[dict[str, str]]:
         out = Path(folder) / "rows.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE.parent),
                                                                        os.environ.get("PYTHONPATH")])))
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `latentlib run` starts the chapters
         done = subprocess.run([sys.executable, str(HERE / f"{script}.py"), "--quick", "--json", str(out)],
                               cwd=HERE.parent, env=env, capture_output=True, text=True)
         print(done.stdout, end="", flush=True)
@@ -43,9 +44,10 @@ def run(script: str) -> list[dict[str, str]]:
 
 def table(results: dict[str, list[dict[str, str]]]) -> str:
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
+    wait = os.environ.get("OMP_WAIT_POLICY", "PASSIVE")
     lines = [f"Measured {date.today()} with `python benchmarks/run_all.py --write` (every script with "
              f"`--quick`): {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-             f"OMP_NUM_THREADS={threads}. Medians; the machine may have been shared, so read ratios "
+             f"OMP_NUM_THREADS={threads}, OMP_WAIT_POLICY={wait}. Medians; the machine may have been shared, so read ratios "
              "measured in one run rather than absolute times.", "",
              "| command | measure | median | ratio |", "|---|---|---|---|"]
     for script, rows in results.items():
