@@ -75,13 +75,24 @@ class GapResult:
             part = self.runs[self.runs["method"] == method]
             row = {"variant": self.labels.get(method, method)}
             for d in sizes:
-                values = part.loc[part["embedding_size"] == d, "silhouette"].dropna()
-                row[f"d = {d}"] = _cell(values.mean(), values.std()) if len(values) else "–"
+                row[f"d = {d}"] = _size_cell(part[part["embedding_size"] == d])
             row["n"] = str(part.groupby("embedding_size").size().max())
             verdict = self.verdicts.get(method)
             row["closes the gap?"] = gap_answer(verdict) if verdict is not None else "(reference)"
             rows.append(row)
         return pd.DataFrame(rows).set_index("variant")
+
+
+def _size_cell(runs: pd.DataFrame) -> str:
+    """Mean SS of one variant at one size; collapsed runs are left out of the mean (as the
+    verdicts leave them out) and said so, or shown as collapsed when every run collapsed."""
+    collapsed = runs["collapsed"].fillna(False).astype(bool) if "collapsed" in runs else pd.Series(False, runs.index)
+    kept = runs.loc[~collapsed, "silhouette"].dropna()
+    if len(kept):
+        note = f" ({int(collapsed.sum())} collapsed left out)" if collapsed.any() else ""
+        return _cell(kept.mean(), kept.std()) + note
+    values = runs["silhouette"].dropna()
+    return _cell(values.mean(), values.std()) + " (collapsed)" if len(values) else "–"
 
 
 def _cell(mean: float, std: float) -> str:
