@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(fold_parameters(list(sys.argv[1:] if argv is None else argv)))
     from latentlib import runner
 
+    started = float(int(time.time()))  # records carry whole seconds: compare what this command wrote
     try:
         if args.command == "run":
             names = runner.study_names() if args.names == ["all"] else args.names
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 print(f"results page: {write_results_page()}")
             elif executions:
-                _reproduction(root, args.results_dir or results)
+                _reproduction(root, args.results_dir or results, since=started)
             if failed:
                 return _summarise_failures(failed)
         elif args.command == "book":
@@ -165,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 html = runner.build_book(path_output=args.path_output)
             else:  # the user's run: its chapters, its results page and how it compares with the reference
                 pages = {"paper_vs_ours": results_page(results)}
-                report = _reproduction(root, results)
+                report = _reproduction(root, results, since=started)
                 if report is not None:
                     pages["reproduction"] = report
                 staged = runner.stage_run_book(root, executed.parent, pages=pages)
@@ -260,7 +262,7 @@ def _sweep(args: argparse.Namespace) -> int:
     return 1 if report is not None and report.failed else 0
 
 
-def _reproduction(root: Path, results: Path) -> str | None:
+def _reproduction(root: Path, results: Path, since: float | None = None) -> str | None:
     """Compare a run's records with the committed reference; print the summary and write
     the report beside the run. Returns the report's Markdown (None without a reference)."""
     from latentlib import runner
@@ -270,7 +272,7 @@ def _reproduction(root: Path, results: Path) -> str | None:
         return None
     from latentlib.reproduce import compare_runs
 
-    report = compare_runs(results, reference)
+    report = compare_runs(results, reference, since=since)
     text = report.markdown()
     path = results.parent / "reproduction.md"
     path.write_text(text)

@@ -104,6 +104,16 @@ def _read(directory: Path, attempts: int = 5) -> list[dict[str, Any]]:
     return []
 
 
+def _created(record: dict[str, Any]) -> float:
+    """When a record was written (Unix time, whole seconds); 0 when it does not say."""
+    import calendar
+
+    try:
+        return float(calendar.timegm(time.strptime(record["created"], "%Y-%m-%dT%H:%M:%SZ")))
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+
+
 def _key(record: dict[str, Any]) -> tuple[str, str, str]:
     return record["study"], record["variant"], record["run"]["name"]
 
@@ -358,7 +368,7 @@ class Reproduction:
         lines = ["# Reproduction report", "",
                  f"This run: `{self.run_dir}`; reference: `{self.reference_dir}`. "
                  f"{total} numbers of {self.metrics[['study', 'variant', 'run']].drop_duplicates().shape[0]} "
-                 f"records compared. **{self.status[0].upper() + self.status[1:]}**"
+                 f"records compared. **{self.status.capitalize() if self.ok else 'Not reproduced'}**"
                  + (": no number is outside its tolerance, collapsed on one side or missing here."
                     if self.ok and self.compared else "." if self.ok else ": see the numbers below."), "",
                  "## Summary", "",
@@ -419,17 +429,21 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def compare_runs(run_dir: str | Path, reference_dir: str | Path, *, k: float = 2.0, floor: float = 1e-9,
-                 scope: str = "run") -> Reproduction:
+                 scope: str = "run", since: float | None = None) -> Reproduction:
     """Compare the records under ``run_dir`` with those under ``reference_dir``.
 
     ``k`` times the reference's seed std (at least ``floor``) is the tolerance of a trained
     number; see the module docstring for the full rule. ``scope="run"`` compares the
     study/variants this run produced; ``scope="all"`` every one in either folder.
+    ``since`` (a Unix time) keeps only this run's records written from then on, so the
+    records of earlier runs left in ``run_dir`` are not compared.
     """
     if scope not in ("run", "all"):
         raise ValueError(f"scope must be 'run' or 'all', not {scope!r}")
     run_dir, reference_dir = Path(run_dir), Path(reference_dir)
     mine, theirs = _read(run_dir), _read(reference_dir)
+    if since is not None:
+        mine = [r for r in mine if _created(r) >= since]
     ran = {(r["study"], r["variant"]) for r in mine}
     not_run = sorted({f"{r['study']}/{r['variant']}" for r in theirs if (r["study"], r["variant"]) not in ran})
     if scope == "run":

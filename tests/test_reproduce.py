@@ -218,3 +218,22 @@ def test_scope(tmp_path):
     assert not compare_runs(tmp_path / "run", tmp_path / "reference", scope="all").ok
     with pytest.raises(ValueError, match="scope"):
         compare_runs(tmp_path / "run", tmp_path / "reference", scope="every")
+
+
+def test_since_leaves_out_the_records_of_earlier_runs(tmp_path):
+    import json
+
+    from latentlib.reproduce import compare_runs
+
+    run, reference = tmp_path / "run", tmp_path / "reference"
+    for name, created in (("old", "2020-01-01T00:00:00Z"), ("new", "2030-01-01T00:00:00Z")):
+        record = {"study": "s", "variant": "smoke", "created": created, "run": {"name": name, "seed": 0},
+                  "metrics": {"silhouette": 0.5}}
+        (run / "s" / "smoke").mkdir(parents=True, exist_ok=True)
+        (run / "s" / "smoke" / f"{name}.json").write_text(json.dumps(record))
+    (reference / "s" / "smoke").mkdir(parents=True)
+    (reference / "s" / "smoke" / "new.json").write_text((run / "s" / "smoke" / "new.json").read_text())
+    everything = compare_runs(run, reference)
+    assert everything.summary["missing in reference"] == 1
+    recent = compare_runs(run, reference, since=1.8e9)
+    assert recent.summary["missing in reference"] == 0 and recent.summary["identical"] == 1
