@@ -32,7 +32,7 @@ def test_run_writes_chapter_records_and_banner(root, tmp_path):
     assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     stamp = notebook.metadata["latentlib"]
     assert stamp["source_sha256"] == source_digest(root / "notebooks" / "01_embedding_size.md")
-    assert stamp["records"] == 2 and stamp["parameters"] == {"embedding_sizes": [2, 4], "epochs": 1}
+    assert stamp["records"] == 2 and stamp["parameters"] == {"embedding_sizes": [2, 4], "seeds": [0], "epochs": 1}
 
     variant_dir = tmp_path / "results" / "01_embedding_size" / stamp["variant"]
     assert stamp["variant"].startswith("smoke-")
