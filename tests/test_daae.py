@@ -140,7 +140,7 @@ def test_plain_autoencoder_memorises_a_tiny_corpus(tiny):
 def test_token_accuracy_by_hand():
     # references [5, 6, 7] + eos and [8] + eos; outputs match 3 of 4 and 2 of 2 positions
     scores = token_accuracy([[5, 6, 7], [8]], [[5, 6, 9], [8]], eos=2)
-    assert scores == {"token_acc": pytest.approx(5 / 6), "exact": 0.5}
+    assert scores == {"token_acc": pytest.approx(5 / 6), "token_acc_known": pytest.approx(5 / 6), "exact": 0.5}
     with pytest.raises(ValueError):
         token_accuracy([[1]], [])
 
@@ -244,7 +244,10 @@ def test_study_config_builds_from_the_notebook_parameters():
         ({"adversarial_weight": float("inf")}, "adversarial_weight must be a finite number >= 0"),
         ({"pca_sizes": (2, 256)}, "pca_sizes must be sizes <= latent_size=128"),
         ({"n_clusters": 1}, r"n_clusters must be an int >= 2 \(silhouette needs two clusters\)"),
-        ({"seed": -1}, "seed must be an int >= 0"),
+        ({"seeds": (0, -1)}, "seeds must be a non-empty list of distinct ints >= 0"),
+        ({"seeds": (0, 0)}, "repeated entries"),
+        ({"ablation_seeds": (-1,)}, "ablation_seeds must be a list of distinct ints >= 0"),
+        ({"other_adversarial_weight": -1.0}, "other_adversarial_weight must be a finite number >= 0"),
         ({"epcohs": 3}, "did you mean 'epochs'"),
     ],
 )

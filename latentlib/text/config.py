@@ -16,7 +16,6 @@ from latentlib.validation import (
     check_positive_float,
     check_positive_int,
     check_probability,
-    check_seed,
     fail,
 )
 
@@ -35,13 +34,14 @@ class TextDAAEConfig(StudyConfig):
     profiles: ClassVar[dict[str, dict[str, Any]]] = {
         # seconds on a CPU: a few hundred sentences, two epochs; nothing is learned
         "smoke": dict(n_train=300, n_test=200, vocab_size=300, embedding_dim=16, hidden_size=32,
-                      latent_size=32, discriminator_hidden=32, epochs=2, n_examples=4),
+                      latent_size=32, discriminator_hidden=32, epochs=2, n_examples=4, seeds=(0,)),
         "quick": {},
         # the recipe (Shen et al. 2020): full Yelp, 10k words, 512/1024/128, batch 256, 50 epochs;
         # more threads pay off with matrices this size
         "paper": dict(vocab_size=10000, embedding_dim=512, hidden_size=1024, latent_size=128,
                       discriminator_hidden=512, dropout=0.5, epochs=50, batch_size=256,
-                      learning_rate=5e-4, adversarial_weight=10.0, threads=None),
+                      learning_rate=5e-4, adversarial_weight=10.0, other_adversarial_weight=1.0,
+                      seeds=(0, 1, 2), ablation_seeds=(0, 1, 2), threads=None),
     }
 
     data_source: str = "auto"
@@ -71,7 +71,11 @@ class TextDAAEConfig(StudyConfig):
     word_shuffle: float = 0.0
     pca_sizes: tuple[int, ...] = (2, 4, 8, 16, 32)
     n_clusters: int = 2
-    seed: int = 0
+    # the main pair (DAAE, plain AE) on every seed; the ablations (noise only, adversary
+    # only, the DAAE at the other adversarial weight) on ``ablation_seeds``
+    seeds: tuple[int, ...] = (0, 1, 2)
+    ablation_seeds: tuple[int, ...] = (0,)
+    other_adversarial_weight: float = 10.0
     silhouette_sample: int = 10000
     n_examples: int = 8
 
@@ -95,4 +99,7 @@ class TextDAAEConfig(StudyConfig):
         if max(self.pca_sizes) > self.latent_size:
             fail("pca_sizes", self.pca_sizes, f"sizes <= latent_size={self.latent_size} (PCA cannot add dimensions)")
         check_n_clusters("n_clusters", self.n_clusters)
-        check_seed("seed", self.seed)
+        check_int_tuple("seeds", self.seeds, minimum=0)
+        check_int_tuple("ablation_seeds", self.ablation_seeds, allow_empty=True, minimum=0)
+        check_non_negative_float("other_adversarial_weight", self.other_adversarial_weight,
+                                 "the DAAE's weight in the ablation that changes it")
