@@ -13,7 +13,7 @@ from latentlib.text.decoding import encode_ids, interpolate, reconstruct_ids, to
 from latentlib.text.models import (Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch,
                                    reconstruction_loss)
 from latentlib.text.tokens import Noise, Vocabulary
-from latentlib.text.training import CURVES, TextTrainConfig, TextTrainer, fit_text_autoencoder
+from latentlib.text.training import CURVES, TextTrainConfig, TextTrainer, fit_text_autoencoder, hide_words
 
 TINY = ["the food was great .", "the service was slow .", "i would go back .", "great food , slow service .",
         "never again .", "the staff were friendly and fast .", "cold pizza and warm beer .", "best tacos in town ."]
@@ -254,3 +254,13 @@ def test_study_config_builds_from_the_notebook_parameters():
 def test_study_config_errors_name_the_parameter(overrides, message):
     with pytest.raises(ValueError, match=message):
         TextDAAEConfig.from_profile("quick", **overrides)
+
+
+def test_hide_words_spares_bos_and_padding_and_follows_p():
+    vocab = Vocabulary.build(["a b c d"], max_words=10)
+    decoder_input = torch.tensor([[vocab.bos] + [5] * 399 + [vocab.pad] * 100] * 20)
+    hidden = hide_words(decoder_input, 0.25, np.random.default_rng(0), vocab=vocab)
+    assert (hidden[:, 0] == vocab.bos).all() and (hidden[:, 400:] == vocab.pad).all()
+    assert set(hidden[:, 1:400].unique().tolist()) == {5, vocab.unk}
+    assert abs(float((hidden[:, 1:400] == vocab.unk).float().mean()) - 0.25) < 0.02
+    assert torch.equal(hide_words(decoder_input, 0.0, np.random.default_rng(0), vocab=vocab), decoder_input)
