@@ -13,7 +13,7 @@ from latentlib.text.decoding import encode_ids, interpolate, reconstruct_ids, to
 from latentlib.text.models import (Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch,
                                    reconstruction_loss)
 from latentlib.text.tokens import Noise, Vocabulary
-from latentlib.text.training import CURVES, TextTrainConfig, TextTrainer, fit_text_autoencoder
+from latentlib.text.training import CURVES, TextTrainConfig, TextTrainer, fit_text_autoencoder, hide_words
 
 TINY = ["the food was great .", "the service was slow .", "i would go back .", "great food , slow service .",
         "never again .", "the staff were friendly and fast .", "cold pizza and warm beer .", "best tacos in town ."]
@@ -140,7 +140,7 @@ def test_plain_autoencoder_memorises_a_tiny_corpus(tiny):
 def test_token_accuracy_by_hand():
     # references [5, 6, 7] + eos and [8] + eos; outputs match 3 of 4 and 2 of 2 positions
     scores = token_accuracy([[5, 6, 7], [8]], [[5, 6, 9], [8]], eos=2)
-    assert scores == {"token_acc": pytest.approx(5 / 6), "exact": 0.5}
+    assert scores == {"token_acc": pytest.approx(5 / 6), "token_acc_known": pytest.approx(5 / 6), "exact": 0.5}
     with pytest.raises(ValueError):
         token_accuracy([[1]], [])
 
@@ -244,10 +244,23 @@ def test_study_config_builds_from_the_notebook_parameters():
         ({"adversarial_weight": float("inf")}, "adversarial_weight must be a finite number >= 0"),
         ({"pca_sizes": (2, 256)}, "pca_sizes must be sizes <= latent_size=128"),
         ({"n_clusters": 1}, r"n_clusters must be an int >= 2 \(silhouette needs two clusters\)"),
-        ({"seed": -1}, "seed must be an int >= 0"),
+        ({"seeds": (0, -1)}, "seeds must be a non-empty list of distinct ints >= 0"),
+        ({"seeds": (0, 0)}, "repeated entries"),
+        ({"ablation_seeds": (-1,)}, "ablation_seeds must be a list of distinct ints >= 0"),
+        ({"other_adversarial_weight": -1.0}, "other_adversarial_weight must be a finite number >= 0"),
         ({"epcohs": 3}, "did you mean 'epochs'"),
     ],
 )
 def test_study_config_errors_name_the_parameter(overrides, message):
     with pytest.raises(ValueError, match=message):
         TextDAAEConfig.from_profile("quick", **overrides)
+
+
+def test_hide_words_spares_bos_and_padding_and_follows_p():
+    vocab = Vocabulary.build(["a b c d"], max_words=10)
+    decoder_input = torch.tensor([[vocab.bos] + [5] * 399 + [vocab.pad] * 100] * 20)
+    hidden = hide_words(decoder_input, 0.25, np.random.default_rng(0), vocab=vocab)
+    assert (hidden[:, 0] == vocab.bos).all() and (hidden[:, 400:] == vocab.pad).all()
+    assert set(hidden[:, 1:400].unique().tolist()) == {5, vocab.unk}
+    assert abs(float((hidden[:, 1:400] == vocab.unk).float().mean()) - 0.25) < 0.02
+    assert torch.equal(hide_words(decoder_input, 0.0, np.random.default_rng(0), vocab=vocab), decoder_input)

@@ -1,7 +1,7 @@
 """The text chapter's finding rules on values whose answers are known."""
 
-from latentlib.text.findings import (INFORMATIVE_NMI, LEARNED_MARGIN, clusters_carry_sentiment, has_learned,
-                                     length_dominated, probe_finds_sentiment)
+from latentlib.text.findings import (INFORMATIVE_NMI, LEARNED_MARGIN, RECONSTRUCTS_ACC, clusters_carry_sentiment,
+                                     has_learned, length_dominated, probe_finds_sentiment, reconstructs)
 
 
 def test_own_code_must_beat_another_sentences_code_by_the_margin():
@@ -23,3 +23,8 @@ def test_length_needs_both_the_correlation_and_the_cluster_split():
 
 def test_probe_presence_is_a_margin_over_the_majority_rate():
     assert probe_finds_sentiment({"a": 0.10, "b": 0.01, "c": 0.03}) == ["a", "c"]
+
+
+def test_reconstructing_needs_the_known_word_accuracy_threshold():
+    assert reconstructs(RECONSTRUCTS_ACC)
+    assert not reconstructs(RECONSTRUCTS_ACC - 0.01)

@@ -58,22 +58,47 @@ def reconstruct_ids(model: TextAutoencoder, ids: Sequence[Sequence[int]], *, voc
 
 
 def token_accuracy(references: Sequence[Sequence[int]], outputs: Sequence[Sequence[int]],
-                   *, eos: int = 2) -> dict[str, float]:
-    """How well greedy outputs reproduce the references.
+                   *, eos: int = 2, unk: int = 3) -> dict[str, float]:
+    """How well greedy outputs reproduce the references, position by position.
 
     ``token_acc``: fraction of reference positions (words plus the final ``<eos>``) where
-    the output has the same token at the same position; ``exact``: fraction of sentences
-    reproduced exactly (same words, same length).
+    the output has the same token (an ``<unk>`` output for an ``<unk>`` word counts as a
+    hit); ``token_acc_known``: the same over positions whose reference is not ``<unk>``
+    only (a small vocabulary cannot inflate it with easy ``<unk>`` hits); ``exact``:
+    fraction of sentences reproduced exactly (same ids, same length).
     """
     if len(references) != len(outputs) or not len(references):
         raise ValueError(f"need as many outputs as references (>0), got {len(outputs)} and {len(references)}")
-    hits = total = exact = 0
+    hits = total = known_hits = known = exact = 0
     for reference, output in zip(references, outputs):
         ref, out = [*reference, eos], [*output, eos]
-        hits += sum(a == b for a, b in zip(ref, out))
+        for position, word in enumerate(ref):
+            hit = position < len(out) and out[position] == word
+            hits += hit
+            if word != unk:
+                known_hits += hit
+                known += 1
         total += len(ref)
         exact += list(reference) == list(output)
-    return {"token_acc": hits / total, "exact": exact / len(references)}
+    return {"token_acc": hits / total, "token_acc_known": known_hits / known if known else float("nan"),
+            "exact": exact / len(references)}
+
+
+def positional_baseline(ids: Sequence[Sequence[int]], *, eos: int = 2) -> list[int]:
+    """The sentence a model without any code would output under :func:`token_accuracy`:
+    at each position, the token (or ``<eos>``) most frequent there among ``ids`` (the
+    training split), cut at the first position where ``<eos>`` wins."""
+    if not len(ids):
+        raise ValueError("ids must hold at least one sentence")
+    out: list[int] = []
+    for position in range(max(len(s) for s in ids) + 1):
+        column = [s[position] if position < len(s) else eos for s in ids if position <= len(s)]
+        values, counts = np.unique(column, return_counts=True)
+        token = int(values[np.argmax(counts)])  # ties go to the smallest id
+        if token == eos:
+            break
+        out.append(token)
+    return out
 
 
 def interpolate(model: TextAutoencoder, first: Sequence[int], second: Sequence[int], *,

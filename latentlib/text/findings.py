@@ -6,6 +6,11 @@ is typed in the notebook and each rule is tested:
 - a model **has learned an autoencoder** when the sentence's own code reproduces clearly
   more tokens than another sentence's code (which only leaves the decoder's language
   model): by at least ``LEARNED_MARGIN`` of held-out token accuracy;
+- a model **reconstructs** when greedy decoding from its code reproduces at least
+  ``RECONSTRUCTS_ACC`` of the held-out tokens in place, counting only positions whose
+  word is in the vocabulary (an ``<unk>`` hit is too easy to count): only then do its
+  codes stand for the sentences, and only then can their clusters speak for the paper's
+  claim;
 - clusters **carry sentiment** when their NMI with the labels reaches ``INFORMATIVE_NMI``
   (two random clusters score about 0);
 - a representation is **dominated by length** when its first principal component
@@ -21,6 +26,9 @@ from collections.abc import Mapping
 
 #: held-out token accuracy the own code must add over another sentence's code
 LEARNED_MARGIN = 0.05
+#: held-out token accuracy (known words) from which a model counts as reconstructing:
+#: more than half of the words back in place (the issue's bar for "a text autoencoder")
+RECONSTRUCTS_ACC = 0.5
 #: NMI of two K-Means clusters with sentiment from which they carry information
 INFORMATIVE_NMI = 0.05
 #: |r| of the first principal component with sentence length, and the length NMI of the clusters
@@ -33,6 +41,11 @@ PROBE_MARGIN = 0.03
 def has_learned(own_code_acc: float, other_code_acc: float, *, margin: float = LEARNED_MARGIN) -> bool:
     """Does the sentence's own code reproduce at least ``margin`` more tokens than another's?"""
     return own_code_acc - other_code_acc >= margin - 1e-12  # a difference of exactly the margin counts
+
+
+def reconstructs(token_acc_known: float, *, threshold: float = RECONSTRUCTS_ACC) -> bool:
+    """Does the model put at least ``threshold`` of the held-out known words back in place?"""
+    return token_acc_known >= threshold
 
 
 def clusters_carry_sentiment(max_nmi: float, *, threshold: float = INFORMATIVE_NMI) -> bool:

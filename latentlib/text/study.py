@@ -30,13 +30,17 @@ from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
 from latentlib.splits import LabelledSplit
 from latentlib.text.config import TextDAAEConfig
-from latentlib.text.decoding import decode_codes, encode_ids, reconstruct_ids, token_accuracy
+from latentlib.text.decoding import (decode_codes, encode_ids, positional_baseline, reconstruct_ids,
+                                     token_accuracy)
 from latentlib.text.models import TextAEConfig
 from latentlib.text.tokens import Noise, Vocabulary
 from latentlib.text.training import TextTrainConfig, fit_text_autoencoder
 
-MODELS = ("daae", "ae")
-LABELS = {"daae": "DAAE", "ae": "plain AE", "tfidf": "TF-IDF + SVD"}
+#: the main pair, then the ablations: each adds or removes one ingredient of the DAAE
+MAIN = ("daae", "ae")
+ABLATIONS = ("noise", "adversary", "daae_other")
+LABELS = {"daae": "DAAE", "ae": "plain AE", "noise": "noise only", "adversary": "adversary only",
+          "daae_other": "DAAE, other λ", "tfidf": "TF-IDF + SVD", "baseline": "positional baseline"}
 
 
 @dataclass
@@ -59,30 +63,59 @@ class Corpus:
 
 @dataclass
 class TextStudy:
-    """What the chapter shows: fits, codes, the score table and the reconstruction table."""
+    """What the chapter shows: fits and codes per (variant, seed), the score table (one
+    row per representation, seed, size and length control), the reconstruction table
+    (one row per variant, seed, split and input) and the probe table."""
 
     corpus: Corpus
-    fits: dict[str, FitResult]
-    codes_train: dict[str, np.ndarray]
-    codes_test: dict[str, np.ndarray]
+    fits: dict[tuple[str, int], FitResult]
+    codes_train: dict[tuple[str, int], np.ndarray]
+    codes_test: dict[tuple[str, int], np.ndarray]
     table: pd.DataFrame
     reconstruction: pd.DataFrame
     probe: pd.DataFrame
     records: list[dict[str, Any]] = field(default_factory=list)
 
+    def first(self, variant: str) -> FitResult:
+        """The fit of ``variant`` on its first seed (for examples, curves and views)."""
+        return next(fit for (name, _), fit in self.fits.items() if name == variant)
 
-def configs(cfg: TextDAAEConfig, vocab_size: int) -> dict[str, tuple[TextAEConfig, TextTrainConfig]]:
-    """The DAAE of the recipe and the plain AE: same network, no noise, no adversary."""
+    def first_codes(self, variant: str) -> tuple[np.ndarray, np.ndarray]:
+        key = next(k for k in self.fits if k[0] == variant)
+        return self.codes_train[key], self.codes_test[key]
+
+
+def variant_labels(cfg: TextDAAEConfig) -> dict[str, str]:
+    """LABELS with the DAAE's weights spelt out."""
+    return {**LABELS, "daae": f"DAAE (λ={cfg.adversarial_weight:g})",
+            "daae_other": f"DAAE (λ={cfg.other_adversarial_weight:g})",
+            "adversary": f"adversary only (λ={cfg.adversarial_weight:g})"}
+
+
+def configs(cfg: TextDAAEConfig, vocab_size: int, seed: int) -> dict[str, tuple[TextAEConfig, TextTrainConfig]]:
+    """The network shared by every variant, and each variant's training: the DAAE of the
+    recipe, the plain AE (no noise, no adversary), noise only, adversary only, and the
+    DAAE at the other adversarial weight."""
     model = TextAEConfig(vocab_size=vocab_size, embedding_dim=cfg.embedding_dim, hidden_size=cfg.hidden_size,
                          latent_size=cfg.latent_size, discriminator_hidden=cfg.discriminator_hidden,
                          dropout=cfg.dropout)
     noise = Noise(drop=cfg.word_drop, blank=cfg.word_blank, substitute=cfg.word_substitute,
                   shuffle=cfg.word_shuffle)
-    common = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=cfg.seed)
+    common = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=seed)
+    weight, other = cfg.adversarial_weight, cfg.other_adversarial_weight
     return {
-        "daae": (model, TextTrainConfig(adversarial_weight=cfg.adversarial_weight, noise=noise, **common)),
+        "daae": (model, TextTrainConfig(adversarial_weight=weight, noise=noise, **common)),
         "ae": (model, TextTrainConfig(adversarial_weight=0.0, noise=Noise(), **common)),
+        "noise": (model, TextTrainConfig(adversarial_weight=0.0, noise=noise, **common)),
+        "adversary": (model, TextTrainConfig(adversarial_weight=weight, noise=Noise(), **common)),
+        "daae_other": (model, TextTrainConfig(adversarial_weight=other, noise=noise, **common)),
     }
+
+
+def plan(cfg: TextDAAEConfig) -> list[tuple[str, int]]:
+    """(variant, seed) of every fit: the main pair on ``seeds``, the ablations on ``ablation_seeds``."""
+    return [(name, seed) for seed in cfg.seeds for name in MAIN] + \
+        [(name, seed) for seed in cfg.ablation_seeds for name in ABLATIONS]
 
 
 def reduce(train: np.ndarray, test: np.ndarray, *, size: int, seed: int,
@@ -109,34 +142,79 @@ def length_correlation(z: np.ndarray, lengths: np.ndarray) -> float:
 
 
 def tfidf_features(data: LabelledSplit) -> tuple[Any, Any]:
-    """TF-IDF of unigrams and bigrams over the same tokens the autoencoders read."""
+    """TF-IDF of unigrams and bigrams over the same tokens the autoencoders read; the
+    vocabulary and the idf weights are fitted on the training split only."""
     vectorizer = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
                                  ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     return vectorizer.fit_transform(data.x_train), vectorizer.transform(data.x_test)
 
 
-def _reconstruction_rows(name: str, fit: FitResult, corpus: Corpus, *, drop: float,
-                         seed: int, n_train: int) -> list[dict[str, Any]]:
+def _scores(corpus: Corpus, references: list[list[int]], outputs: list[list[int]]) -> dict[str, float]:
+    return token_accuracy(references, outputs, eos=corpus.vocab.eos, unk=corpus.vocab.unk)
+
+
+def baseline_rows(corpus: Corpus) -> list[dict[str, Any]]:
+    """The positional baseline (training split's most frequent token per position) scored
+    like a reconstruction on both splits: what a model gets with no code and no context."""
+    guess = positional_baseline(corpus.train_ids, eos=corpus.vocab.eos)
+    n_train = len(corpus.test_ids)
+    return [{"variant": "baseline", "model": LABELS["baseline"], "seed": -1, "split": split, "input": "none",
+             "sentences": len(ids), **_scores(corpus, ids, [guess] * len(ids))}
+            for split, ids in (("train", corpus.train_ids[:n_train]), ("test", corpus.test_ids))]
+
+
+def _reconstruction_rows(name: str, label: str, seed: int, fit: FitResult, corpus: Corpus, *,
+                         drop: float, n_train: int) -> list[dict[str, Any]]:
     rows = []
     train_subset = corpus.train_ids[:n_train]  # greedy decoding of all training data costs as much as an epoch
     for split, ids in (("train", train_subset), ("test", corpus.test_ids)):
+        head = {"variant": name, "model": label, "seed": seed, "split": split, "sentences": len(ids)}
         for noise_name, noise in (("clean", None), (f"word drop {drop:g}", Noise(drop=drop))):
             _, outputs = reconstruct_ids(fit.model, ids, vocab=corpus.vocab, noise=noise, seed=seed)
-            rows.append({"model": name, "split": split, "input": noise_name, "sentences": len(ids),
-                         **token_accuracy(ids, outputs, eos=corpus.vocab.eos)})
+            rows.append({**head, "input": noise_name, **_scores(corpus, ids, outputs)})
         # control: decode each sentence from ANOTHER sentence's code; what the decoder gets
         # right from its language model alone, without the sentence's own code
         z = encode_ids(fit.model, ids, vocab=corpus.vocab)
         other = np.random.default_rng(seed).permutation(len(ids))
         outputs = decode_codes(fit.model, z[other], vocab=corpus.vocab, max_length=max(map(len, ids)) + 5)
-        rows.append({"model": name, "split": split, "input": "another sentence's code", "sentences": len(ids),
-                     **token_accuracy(ids, outputs, eos=corpus.vocab.eos)})
+        rows.append({**head, "input": "another sentence's code", **_scores(corpus, ids, outputs)})
     return rows
+
+
+def _cluster_rows(name: str, seed: int, train: Any, test: Any, *, cfg: TextDAAEConfig, corpus: Corpus,
+                  data: LabelledSplit, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Scores of one representation at every size, without and with the length control."""
+    method = "svd" if name == "tfidf" else "pca"
+    long = (corpus.test_lengths > np.median(corpus.test_lengths)).astype(int)
+    rows = []
+    for size in cfg.pca_sizes:
+        start = time.perf_counter()
+        reduced_train, reduced_test = reduce(train, test, size=size, seed=seed, method=method)
+        for control in ("none", "length removed"):
+            z_train, z_test = (reduced_train, reduced_test) if control == "none" else remove_length(
+                reduced_train, reduced_test, train_lengths=corpus.train_lengths, test_lengths=corpus.test_lengths)
+            y_cluster = kmeans_labels(z_test, n_clusters=cfg.n_clusters, seed=seed)
+            scores = score_clusters(z_test, data.y_test, y_cluster, silhouette_sample=cfg.silhouette_sample, seed=seed)
+            scores["length_nmi"] = metrics.nmi(long, y_cluster)
+            scores["pc1_length_r"] = length_correlation(z_test, corpus.test_lengths)
+            rows.append({"variant": name, "method": labels[name], "seed": seed, "embedding_size": size,
+                         "length_control": control, "reduction": method, **scores,
+                         "evaluate_seconds": time.perf_counter() - start})
+    return rows
+
+
+def _probe_row(name: str, seed: int, train: Any, test: Any, *, cfg: TextDAAEConfig, data: LabelledSplit,
+               labels: dict[str, str]) -> dict[str, Any]:
+    method = "svd" if name == "tfidf" else "pca"
+    largest = min(max(cfg.pca_sizes), test.shape[1] - 1 if name == "tfidf" else test.shape[1])
+    probe_train, probe_test = reduce(train, test, size=largest, seed=seed, method=method)
+    return {"variant": name, "method": labels[name], "seed": seed, "size": largest,
+            "probe_acc": linear_probe(probe_train, data.y_train, probe_test, data.y_test, seed=seed)}
 
 
 def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = True,
                    progress: bool = True) -> TextStudy:
-    """Train (or load) both autoencoders, then score every representation at every size.
+    """Train (or load) every variant on its seeds, then score every representation at every size.
 
     Parameters
     ----------
@@ -145,82 +223,72 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
     data
         Sentences (strings of tokens) with sentiment labels, from :func:`latentlib.text.yelp.load_yelp`.
     write
-        Write one result record per (representation, size, length control).
+        Write one result record per (representation, seed, size, length control).
     progress
         Show the fits' progress bars.
     """
     device = resolve_device(cfg.device)
     corpus = Corpus.build(data, vocab_size=cfg.vocab_size)
-    fits, codes_train, codes_test, recon_rows = {}, {}, {}, []
+    labels = variant_labels(cfg)
+    fits, codes_train, codes_test = {}, {}, {}
+    recon_rows = baseline_rows(corpus)
     with torch_threads(cfg.threads):
         hardware = device_description(device)
-        for name, (model_config, train_config) in configs(cfg, len(corpus.vocab)).items():
-            fits[name] = fit_text_autoencoder(model_config, train_config, corpus.train_ids, vocab=corpus.vocab,
-                                              device=device, progress=progress, desc=LABELS[name])
-            codes_train[name] = encode_ids(fits[name].model, corpus.train_ids, vocab=corpus.vocab)
-            codes_test[name] = encode_ids(fits[name].model, corpus.test_ids, vocab=corpus.vocab)
-            recon_rows += _reconstruction_rows(name, fits[name], corpus, drop=cfg.word_drop or 0.3,
-                                               seed=cfg.seed, n_train=len(corpus.test_ids))
+        for name, seed in plan(cfg):
+            model_config, train_config = configs(cfg, len(corpus.vocab), seed)[name]
+            fit = fit_text_autoencoder(model_config, train_config, corpus.train_ids, vocab=corpus.vocab,
+                                       device=device, progress=progress, desc=f"{labels[name]}, seed {seed}")
+            fits[name, seed] = fit
+            codes_train[name, seed] = encode_ids(fit.model, corpus.train_ids, vocab=corpus.vocab)
+            codes_test[name, seed] = encode_ids(fit.model, corpus.test_ids, vocab=corpus.vocab)
+            recon_rows += _reconstruction_rows(name, labels[name], seed, fit, corpus, drop=cfg.word_drop or 0.3,
+                                               n_train=len(corpus.test_ids))
     reconstruction = pd.DataFrame(recon_rows)
     tfidf_train, tfidf_test = tfidf_features(data)
 
-    rows, records, probes = [], [], []
-    for name in (*MODELS, "tfidf"):
-        method = "svd" if name == "tfidf" else "pca"
-        train, test = (tfidf_train, tfidf_test) if name == "tfidf" else (codes_train[name], codes_test[name])
-        largest = min(max(cfg.pca_sizes), test.shape[1] - 1 if name == "tfidf" else test.shape[1])
-        probe_train, probe_test = reduce(train, test, size=largest, seed=cfg.seed, method=method)
-        probes.append({"representation": LABELS[name], "size": largest,
-                       "probe_acc": linear_probe(probe_train, data.y_train, probe_test, data.y_test, seed=cfg.seed)})
-        for size in cfg.pca_sizes:
-            start = time.perf_counter()
-            reduced_train, reduced_test = reduce(train, test, size=size, seed=cfg.seed, method=method)
-            for control in ("none", "length removed"):
-                if control == "none":
-                    z_train, z_test = reduced_train, reduced_test
-                else:
-                    z_train, z_test = remove_length(reduced_train, reduced_test, train_lengths=corpus.train_lengths,
-                                                    test_lengths=corpus.test_lengths)
-                y_cluster = kmeans_labels(z_test, n_clusters=cfg.n_clusters, seed=cfg.seed)
-                scores = score_clusters(z_test, data.y_test, y_cluster,
-                                        silhouette_sample=cfg.silhouette_sample, seed=cfg.seed)
-                long = (corpus.test_lengths > np.median(corpus.test_lengths)).astype(int)
-                scores["length_nmi"] = metrics.nmi(long, y_cluster)
-                scores["pc1_length_r"] = length_correlation(z_test, corpus.test_lengths)
-                row = {"model": LABELS[name], "size": size, "length_control": control, **scores}
-                rows.append(row)
-                run = {"name": f"{name}-{method}{size}-{control.replace(' ', '_')}-seed{cfg.seed}",
-                       "model": name, "reduction": method, "embedding_size": size, "length_control": control,
-                       "seed": cfg.seed, "scored_split": "test"}
-                extra = {}
-                if name in fits:
-                    fit = fits[name]
-                    run.update(fit_key=fit.key, fit_from_cache=fit.from_cache)
-                    extra["history"] = fit.curves  # rec, token_acc, adv, disc per epoch
-                    recon = reconstruction[reconstruction["model"] == name]
-                    short = {"clean": "clean", "another sentence's code": "other_code"}
-                    scores = {**scores, **{f"{r.split}_{short.get(r.input, 'noisy')}_token_acc": r.token_acc
-                                           for r in recon.itertuples()}}
-                timings = {"fit_seconds": fits[name].seconds if name in fits else 0.0,
-                           "evaluate_seconds": time.perf_counter() - start}
-                record = make_record(config=cfg, run=run, metrics=scores, timings=timings,
-                                     data=data.info, device=hardware, extra=extra)
-                if write:
-                    write_record(record)
-                records.append(record)
-    table = pd.DataFrame(rows)
-    probe = pd.DataFrame(probes)
+    representations = {**{key: (codes_train[key], codes_test[key]) for key in fits},
+                       **{("tfidf", seed): (tfidf_train, tfidf_test) for seed in cfg.seeds}}
+    rows, probes, records = [], [], []
+    for (name, seed), (train, test) in representations.items():
+        probes.append(_probe_row(name, seed, train, test, cfg=cfg, data=data, labels=labels))
+        for row in _cluster_rows(name, seed, train, test, cfg=cfg, corpus=corpus, data=data, labels=labels):
+            rows.append(row)
+            run = {"name": f"{name}-{row['reduction']}{row['embedding_size']}-"
+                           f"{row['length_control'].replace(' ', '_')}-seed{seed}",
+                   **{k: row[k] for k in ("variant", "seed", "embedding_size", "length_control", "reduction")},
+                   "model": name, "scored_split": "test"}
+            scores = {k: v for k, v in row.items() if k not in run and k not in ("method", "evaluate_seconds")}
+            extra = {}
+            fit = fits.get((name, seed))
+            if fit is not None:
+                run.update(fit_key=fit.key, fit_from_cache=fit.from_cache)
+                extra["history"] = fit.curves  # rec, token_acc, adv, disc per epoch
+                recon = reconstruction[(reconstruction["variant"] == name) & (reconstruction["seed"] == seed)]
+                short = {"clean": "clean", "another sentence's code": "other_code"}
+                for r in recon.itertuples():
+                    for metric in ("token_acc", "token_acc_known", "exact"):
+                        scores[f"{r.split}_{short.get(r.input, 'noisy')}_{metric}"] = getattr(r, metric)
+            timings = {"fit_seconds": fit.seconds if fit is not None else 0.0,
+                       "evaluate_seconds": row["evaluate_seconds"]}
+            record = make_record(config=cfg, run=run, metrics=scores, timings=timings,
+                                 data=data.info, device=hardware, extra=extra)
+            if write:
+                write_record(record)
+            records.append(record)
     return TextStudy(corpus=corpus, fits=fits, codes_train=codes_train, codes_test=codes_test,
-                     table=table, reconstruction=reconstruction, probe=probe, records=records)
+                     table=pd.DataFrame(rows), reconstruction=reconstruction, probe=pd.DataFrame(probes),
+                     records=records)
 
 
 def examples(study: TextStudy, *, n: int, drop: float, seed: int = 0) -> pd.DataFrame:
-    """Side by side: test sentences, a noisy copy, and what each model decodes from both."""
+    """Side by side: test sentences, a noisy copy, and what the main pair (first seed)
+    decodes from both."""
     corpus = study.corpus
     ids = corpus.test_ids[:n]
     columns: dict[str, list[str]] = {"sentence": [corpus.vocab.decode(s) for s in ids]}
     noisy_inputs = None
-    for name, fit in study.fits.items():
+    for name in MAIN:
+        fit = study.first(name)
         _, clean = reconstruct_ids(fit.model, ids, vocab=corpus.vocab)
         noisy_inputs, noisy = reconstruct_ids(fit.model, ids, vocab=corpus.vocab, noise=Noise(drop=drop), seed=seed)
         columns[f"{LABELS[name]} (clean input)"] = [corpus.vocab.decode(s) for s in clean]

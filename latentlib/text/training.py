@@ -24,7 +24,7 @@ from latentlib.autoencoder import TrainConfig
 from latentlib.fit import FitResult, Trainer, batch_indices, run_fit
 from latentlib.text.models import Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
-from latentlib.validation import check_non_negative_float, fail
+from latentlib.validation import check_non_negative_float, check_probability, fail
 
 #: the curves of a text fit, one value per epoch (``adv`` and ``disc`` are NaN without an adversary)
 CURVES = ("rec", "token_acc", "adv", "disc")
@@ -39,10 +39,14 @@ class TextTrainConfig(TrainConfig):
     batch_size: int = 64
     adversarial_weight: float = 10.0
     noise: Noise = Noise(drop=0.3)
+    # probability of hiding each word the decoder is fed (teacher forcing) behind <unk>:
+    # a decoder that cannot lean on its previous words must read them from the code
+    decoder_drop: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_non_negative_float("adversarial_weight", self.adversarial_weight, "0 turns the adversary off")
+        check_probability("decoder_drop", self.decoder_drop)
         if not isinstance(self.noise, Noise):
             fail("noise", self.noise, "a latentlib.text.tokens.Noise")
 
@@ -56,6 +60,15 @@ def corpus_fingerprint(ids: Sequence[Sequence[int]], vocab: Vocabulary) -> str:
     digest = hashlib.sha1(json.dumps([list(map(int, s)) for s in ids]).encode())
     digest.update("\n".join(vocab.tokens).encode())
     return digest.hexdigest()
+
+
+def hide_words(decoder_input: torch.Tensor, p: float, rng: np.random.Generator, *,
+               vocab: Vocabulary) -> torch.Tensor:
+    """Replace each word of the decoder's input (not ``<bos>``, not padding) by ``<unk>``
+    with probability ``p``."""
+    hit = torch.from_numpy(rng.random(tuple(decoder_input.shape)) < p)
+    hit &= (decoder_input != vocab.pad) & (decoder_input != vocab.bos)
+    return torch.where(hit, torch.full_like(decoder_input, vocab.unk), decoder_input)
 
 
 class TextTrainer(Trainer):
@@ -110,7 +123,10 @@ class TextTrainer(Trainer):
         tokens = 0
         for index in batch_indices(len(self.ids), config.batch_size, self.generator):
             batch = make_batch([self.ids[i] for i in index.tolist()], vocab=vocab,
-                               noise=config.noise, rng=self.rng).to(self.device)
+                               noise=config.noise, rng=self.rng)
+            if config.decoder_drop:
+                batch.decoder_input = hide_words(batch.decoder_input, config.decoder_drop, self.rng, vocab=vocab)
+            batch = batch.to(self.device)
             logits, target, z = model.masked_logits(batch, pad=vocab.pad)
             rec = F.cross_entropy(logits, target, reduction="sum") / len(index)
             loss = rec
