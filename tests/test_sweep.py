@@ -65,7 +65,7 @@ def test_grid_combinations():
     assert {p["embedding_sizes"] for p in points} == {(4,), (8, 16)}
     assert all(p["seeds"] == (0, 1) for p in points)  # one chapter with both seeds
     assert [p["seeds"] for p in combinations("01_embedding_size", {}, seeds=[0, 1, 2])] == [(0, 1, 2)]
-    assert [p["seed"] for p in combinations("05_text_yelp_daae", {}, seeds=[0, 1, 2])] == [0, 1, 2]
+    assert [p["seeds"] for p in combinations("05_text_yelp_daae", {}, seeds=[0, 1, 2])] == [(0, 1, 2)]
     with pytest.raises(ValueError, match="did you mean 'epochs'"):
         combinations("02_triplet_vs_mse", {"epoch": [1]})
 
