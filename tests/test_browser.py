@@ -26,21 +26,18 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from chromium import MISSING, SKIP_REASON, start_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 SKIPPED_PAGES = {"search.html", "genindex.html"}
 WIDTH, HEIGHT = 1280, 900  # a laptop screen: the sidebar shown, the content column ~ 740 px
 PHONE_WIDTH = 412  # a phone held upright: tables are measured again at this width
 
-_missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(bool(_missing), reason=f"headless browser test needs {' and '.join(_missing)} "
-                       "(Debian: apt-get install chromium chromium-driver; or set $CHROMIUM / $CHROMEDRIVER)"),
+    pytest.mark.skipif(bool(MISSING), reason=SKIP_REASON),
 ]
 
 TABLES = r"""
@@ -142,21 +139,8 @@ def server(site):
 
 @pytest.fixture(scope="session")
 def driver(tmp_path_factory):
-    pytest.importorskip("selenium", reason="selenium is a dev dependency: pip install -e '.[dev]'")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
-                 f"--window-size={WIDTH},{HEIGHT}",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(120)
+    browser = start_chromium(tmp_path_factory.mktemp("chromium-profile"), width=WIDTH, height=HEIGHT,
+                             extra=("--autoplay-policy=no-user-gesture-required",), page_load_timeout=120)
     browser.set_script_timeout(60)
     yield browser
     browser.quit()

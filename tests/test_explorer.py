@@ -6,18 +6,16 @@ chromium-driver``; other paths through ``$CHROMIUM`` and ``$CHROMEDRIVER``) and 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chromium import MISSING, SKIP_REASON, start_chromium
 
 from latentlib.explorer import audio_clips, image_thumbnails, latent_explorer, spectrogram_thumbnails, \
     stratified_subsample
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 NAMES = ["zero", "one", "two"]
 
 
@@ -92,31 +90,17 @@ def test_thumbnails_refuse_pixels_out_of_range():
 
 # --- in a real browser --------------------------------------------------------------
 
-_missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
 
 
 @pytest.fixture
 def driver(tmp_path):
-    pytest.importorskip("selenium", reason="selenium is a dev dependency: pip install -e '.[dev]'")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1000,1200", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(60)
+    browser = start_chromium(tmp_path / "profile", width=1000, height=1200)
     yield browser
     browser.quit()
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(bool(_missing), reason=f"headless browser test needs {' and '.join(_missing)} "
-                    "(Debian: apt-get install chromium chromium-driver; or set $CHROMIUM / $CHROMEDRIVER)")
+@pytest.mark.skipif(bool(MISSING), reason=SKIP_REASON)
 def test_two_explorers_on_one_page_hover_and_toggle(driver, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
