@@ -1,5 +1,6 @@
 """What the benchmark scripts share: the ``--quick`` / ``--json`` options that
-``benchmarks/run_all.py`` drives, result rows, medians of timed repeats and peak memory."""
+``benchmarks/run_all.py`` drives, result rows, medians of timed repeats and peak memory,
+and the chapters' MLP training step (MSE, or MSE + triplet) that several time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import resource
 import statistics
 import sys
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -44,3 +46,42 @@ def peak_rss_mb() -> float:
     """This process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+@dataclass
+class MLPStep:
+    """One Adam step of the chapters' MLP autoencoder (784-512-256-16) on a fixed random
+    batch: ``step()`` on MSE, ``step(True)`` on MSE + batch-all triplet (``triplet``)."""
+
+    model: Any  # torch.nn.Module
+    optimizer: Any
+    x: Any  # (batch, 1, 28, 28)
+    labels: Any  # 10 balanced classes, in blocks
+    triplet: Any  # TripletMarginLoss
+
+    def __call__(self, with_triplet: bool = False) -> None:
+        from torch import nn
+
+        reconstruction, z = self.model(self.x)
+        loss = nn.functional.mse_loss(reconstruction, self.x)
+        if with_triplet:
+            loss = loss + self.triplet(z, self.labels)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+
+def mlp_step(size: int, margin: float = 1.0) -> MLPStep:
+    """The MLP step at batch ``size`` (torch seeded 0; torch is imported here, not by the
+    benchmarks that never train)."""
+    import torch
+
+    from latentlib.images.losses import TripletMarginLoss
+    from latentlib.images.models import MLPConfig
+
+    torch.manual_seed(0)
+    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(512, 256), embedding_size=16).build()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(size, 1, 28, 28)
+    labels = torch.arange(10).repeat_interleave(-(-size // 10))[:size]
+    return MLPStep(model, optimizer, x, labels, TripletMarginLoss(margin))

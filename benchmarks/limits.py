@@ -30,9 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from _common import add_options, median_seconds, peak_rss_mb, result, save
-from latentlib.images.losses import TripletMarginLoss
-from latentlib.images.models import MLPConfig
+from _common import add_options, median_seconds, mlp_step, peak_rss_mb, result, save
 
 
 def matmul_gflops(n: int, repeats: int) -> float:
@@ -42,24 +40,9 @@ def matmul_gflops(n: int, repeats: int) -> float:
 
 
 def step_gflops(size: int, with_triplet: bool, repeats: int) -> float:
-    torch.manual_seed(0)
-    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(512, 256), embedding_size=16).build()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(size, 1, 28, 28)
-    labels = torch.arange(10).repeat_interleave(-(-size // 10))[:size]
-    triplet = TripletMarginLoss(1.0)
-
-    def step() -> None:
-        reconstruction, z = model(x)
-        loss = nn.functional.mse_loss(reconstruction, x)
-        if with_triplet:
-            loss = loss + triplet(z, labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
-    linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
-    return 6 * linear * size / median_seconds(step, repeats) / 1e9
+    step = mlp_step(size)
+    linear = sum(p.numel() for m in step.model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
+    return 6 * linear * size / median_seconds(lambda: step(with_triplet), repeats) / 1e9
 
 
 def silhouette_torch(x: np.ndarray, labels: np.ndarray, memory_mb: int = 256) -> np.ndarray:

@@ -26,11 +26,9 @@ import sys
 import time
 
 import torch
-from torch import nn
 
-from _common import add_options, median_seconds, peak_rss_mb, result, save
+from _common import add_options, median_seconds, mlp_step, peak_rss_mb, result, save
 from latentlib.images.losses import TripletMarginLoss, all_triplets, make_miner
-from latentlib.images.models import MLPConfig
 
 MARGIN = 1.0
 
@@ -94,24 +92,11 @@ def in_fresh_process(form: str, miner: str, size: int, repeats: int, threads: in
 
 def step_ratios(size: int, repeats: int) -> dict[str, float]:
     """Median seconds of an MSE step, the batch-all loss alone and an MSE + triplet step."""
-    torch.manual_seed(0)
-    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(512, 256), embedding_size=16).build()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(size, 1, 28, 28)
-    z0, labels = batch(size)
-    triplet = TripletMarginLoss(MARGIN)
-
-    def mse_step(with_triplet: bool = False) -> None:
-        reconstruction, z = model(x)
-        loss = nn.functional.mse_loss(reconstruction, x)
-        if with_triplet:
-            loss = loss + triplet(z, labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+    mse_step = mlp_step(size, MARGIN)
+    z0, labels = batch(size)  # the same labels as the step's
 
     def loss_alone() -> None:
-        triplet(z0.clone().requires_grad_(True), labels).backward()
+        mse_step.triplet(z0.clone().requires_grad_(True), labels).backward()
 
     steps = {"mse": mse_step, "triplet": loss_alone, "mse+triplet": lambda: mse_step(True)}
     times: dict[str, list[float]] = {name: [] for name in steps}

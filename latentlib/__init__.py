@@ -12,6 +12,7 @@ Core (modality-free; imports nothing from ``images``, ``audio`` or ``text``)::
     pypi_files   a file of a package, found on the index pip is configured with
     splits       LabelledSplit and its one stratified subset
     datasets     dataset name -> fetcher (``latentlib data NAME``), by name, lazily
+    precision    fp32 or bf16 autocast: the one context the engine and the encoders enter
     fit          the one fit engine: seeding, loop with progress, cache key and I/O
     autoencoder  Autoencoder base, TrainConfig, the reconstruction trainer
     evaluate     encode -> K-Means -> scores
@@ -34,10 +35,11 @@ Core (modality-free; imports nothing from ``images``, ``audio`` or ``text``)::
 Modalities (each imports the core, never another modality)::
 
     images/  config  data (mnist, mnist_official, fashion_mnist)  models  losses  training
-             study  gap (chapter 06: the MSE gap, one variant per hypothesis)  plots
+             study  gap (chapter 06: the MSE gap, one variant per hypothesis)
+             n2d (chapter 07: N2D on the pooled set)  plots  variants (their results-page blocks)
     audio/   config  data (urbansound, drumkits)  features  envelope (ring time)  models  study  plots
     text/    config  data (yelp, rotten_tomatoes)  tokens  models  training  decoding
-             study  findings (chapter 05's rules, thresholds named)  plots
+             study  findings (chapter 05's rules, thresholds named)  plots  variants (results page)
 
 Import rules, checked by ``tests/test_layout.py``: a core module never imports a
 modality (``studies`` and ``datasets`` name them as strings); a modality never imports

@@ -117,8 +117,8 @@ class ReconstructionTrainer(Trainer):
 
 
 def fit_autoencoder(model_config: Any, train_config: TrainConfig, x_train: np.ndarray, *,
-                    device: str | torch.device = "auto", use_cache: bool = True, progress: bool = True,
-                    desc: str | None = None) -> FitResult:
+                    device: str | torch.device = "auto", precision: str = "fp32", use_cache: bool = True,
+                    progress: bool = True, desc: str | None = None) -> FitResult:
     """Train ``model_config.build()`` to reconstruct ``x_train`` with Adam + MSE (or load
     the cached fit of the same config, data and code).
 
@@ -130,6 +130,8 @@ def fit_autoencoder(model_config: Any, train_config: TrainConfig, x_train: np.nd
         Epochs, batch size, learning rate and seed.
     x_train
         Float32 inputs in [0, 1], shaped like ``model_config.input_shape`` per item.
+    precision
+        ``"fp32"`` or ``"bf16"`` (bf16 autocast, :func:`latentlib.precision.autocast`).
     """
     return run_fit(ReconstructionTrainer(model_config, train_config, x_train), device=device,
-                   use_cache=use_cache, progress=progress, desc=desc)
+                   precision=precision, use_cache=use_cache, progress=progress, desc=desc)

@@ -19,6 +19,14 @@ def _is_integral(values: pd.Series) -> bool:
     return bool(len(numbers)) and numbers.notna().all() and bool(np.all(np.mod(numbers, 1) == 0))
 
 
+def format_number(value: float, digits: int = DIGITS) -> str:
+    """``value`` at ``digits`` decimals, the one rounding rule of every table and
+    ``mean ± std``: a tiny negative that rounds to zero prints as ``0.000``, not ``-0.000``."""
+    text = f"{value:.{digits}f}"
+    zero = f"{0:.{digits}f}"
+    return zero if text.lstrip("-") == zero else text
+
+
 def format_cell(value: object, *, integral: bool = False, digits: int = DIGITS) -> str:
     """One cell as the book prints it."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -28,9 +36,7 @@ def format_cell(value: object, *, integral: bool = False, digits: int = DIGITS) 
     if isinstance(value, (int, np.integer)) or (integral and isinstance(value, (float, np.floating))):
         return f"{int(value):,}" if abs(value) >= 10000 else str(int(value))
     if isinstance(value, (float, np.floating)):
-        text = f"{value:.{digits}f}"
-        zero = f"{0:.{digits}f}"
-        return zero if text.lstrip("-") == zero else text  # a tiny negative prints as 0.000, not -0.000
+        return format_number(value, digits)
     return str(value)
 
 

@@ -7,17 +7,21 @@ import torch
 from sklearn.cluster import KMeans
 
 from latentlib import metrics
+from latentlib.precision import autocast
 
 
 @torch.no_grad()
-def encode(model: torch.nn.Module, x: np.ndarray, *, batch_size: int = 2048) -> np.ndarray:
-    """Embeddings of ``x`` (float32 inputs) from ``model.encode``, as a NumPy array."""
+def encode(model: torch.nn.Module, x: np.ndarray, *, batch_size: int = 2048,
+           precision: str = "fp32") -> np.ndarray:
+    """Embeddings of ``x`` (float32 inputs) from ``model.encode``, as a float32 NumPy
+    array, computed in ``precision`` (``"bf16"``: autocast, as the fit trained)."""
     device = next(model.parameters()).device
     model.eval()
-    parts = [
-        model.encode(torch.from_numpy(np.ascontiguousarray(x[i : i + batch_size])).to(device)).cpu()
-        for i in range(0, len(x), batch_size)
-    ]
+    with autocast(device, precision):  # bf16 outputs become float32 below: NumPy has no bfloat16
+        parts = [
+            model.encode(torch.from_numpy(np.ascontiguousarray(x[i : i + batch_size])).to(device)).float().cpu()
+            for i in range(0, len(x), batch_size)
+        ]
     return torch.cat(parts).numpy()
 
 

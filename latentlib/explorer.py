@@ -3,19 +3,21 @@
 ``latent_explorer`` returns one self-contained HTML block: an inline SVG scatter (one
 circle per kept point, coloured by class), a legend whose entries hide or show a class,
 and a tooltip with the point's image, text and/or audio clip. The script is plain
-JavaScript written after the markup and finds its own container by an id unique to the
-call, so it runs in a static jupyter-book page as well as in Jupyter, and several
-explorers can share a page. Thumbnails are small PNG data URIs (``image_thumbnails``,
-``spectrogram_thumbnails``) and clips WAV data URIs (``audio_clips``).
+JavaScript written after the markup and finds its own container by an id derived from
+what the explorer draws (a re-run writes the same HTML), so it runs in a static
+jupyter-book page as well as in Jupyter, and several explorers can share a page as long
+as they differ in something drawn (points, labels, hovers or title). Thumbnails are
+small PNG data URIs (``image_thumbnails``, ``spectrogram_thumbnails``) and clips WAV
+data URIs (``audio_clips``).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
-import uuid
 import wave
 from collections.abc import Sequence
 
@@ -211,7 +213,6 @@ def latent_explorer(points: np.ndarray, labels: np.ndarray, class_names: Sequenc
     labels = np.asarray(labels)
     _check(points, labels, class_names, hover_images, hover_texts, hover_audio, max_points)
     keep = stratified_subsample(labels, max_points, seed)
-    uid = "lx-" + uuid.uuid4().hex[:12]
     xy = _pixels(points[keep]) if len(keep) else np.zeros((0, 2))
 
     circles = "".join(f'<circle class="c{labels[i]}" r="3" cx="{x:g}" cy="{y:g}" data-i="{j}"/>'
@@ -234,12 +235,16 @@ def latent_explorer(points: np.ndarray, labels: np.ndarray, class_names: Sequenc
     legend = "".join(f'<span data-c="{k}" title="click: hide / show"><i style="background:{colour(k)}"></i>'
                      f"{html.escape(str(name))} ({counts[k]})</span>"
                      for k, name in enumerate(class_names) if counts[k])
+    heading = f"<div><b>{html.escape(title)}</b></div>" if title else ""
+    shown = f"{len(keep)} of {len(points)} points" if len(keep) < len(points) else f"{len(points)} points"
+    # the id from everything drawn, not random: a re-run of the same explorer writes the
+    # same HTML (two identical explorers on one page would share it: give them titles)
+    content = json.dumps([title, [str(name) for name in class_names], circles, data, legend, shown])
+    uid = "lx-" + hashlib.sha256(content.encode()).hexdigest()[:12]
     style = STYLE.format(
         u=uid, w=WIDTH,
         colours="\n".join(f"#{uid} .c{k}{{fill:{colour(k)}}}" for k in range(len(class_names))),
         hidden="\n".join(f"#{uid}.h{k} .c{k}{{display:none}}" for k in range(len(class_names))))
-    heading = f"<div><b>{html.escape(title)}</b></div>" if title else ""
-    shown = f"{len(keep)} of {len(points)} points" if len(keep) < len(points) else f"{len(points)} points"
     markup = (f'<div id="{uid}" class="latent-explorer">{style}{heading}'
               f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title or "latent space")}, '
               f'{shown}">{circles}</svg><div class="lx-legend">{legend}</div>'

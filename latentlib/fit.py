@@ -12,6 +12,10 @@ optimisers and runs one epoch; the engine does everything else, the same way for
    with a warning;
 3. otherwise the engine seeds Python, NumPy and torch, builds the modules, trains for
    ``epochs`` epochs with a progress bar, and saves the weights atomically.
+
+``precision="bf16"`` runs each epoch under bf16 autocast
+(:func:`latentlib.precision.autocast`): the one place where mixed precision enters a
+fit, so no trainer knows about it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import importlib
 import json
 import os
 import random
+import socket
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +42,7 @@ from tqdm import tqdm  # text bars: the book drops stderr, no widget state neede
 
 from latentlib import __version__
 from latentlib.events import emit, notice
+from latentlib.precision import autocast, check_precision
 from latentlib.sources import data_root
 
 
@@ -161,18 +168,25 @@ class Trainer:
         return {name: f"{value:.4f}" for name, value in list(values.items())[:2]}
 
 
-def fit_key(trainer: Trainer) -> str:
-    """Cache key of a fit: its payload and the digest of the code that trains it."""
+def fit_key(trainer: Trainer, precision: str = "fp32") -> str:
+    """Cache key of a fit: its payload, the digest of the code that trains it and, when
+    not fp32, its precision."""
+    check_precision(precision)
     payload = {"kind": trainer.kind, **trainer.payload(),
                "code": code_digest((__name__, *trainer.code))}
+    if precision != "fp32":  # only then: an fp32 fit keeps the key it had before precision existed
+        payload["precision"] = precision
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def run_fit(trainer: Trainer, *, device: str | torch.device = "auto", use_cache: bool = True,
-            progress: bool = True, desc: str | None = None) -> FitResult:
-    """Train ``trainer``'s modules (or load them from the cache) and return the fit."""
+def run_fit(trainer: Trainer, *, device: str | torch.device = "auto", precision: str = "fp32",
+            use_cache: bool = True, progress: bool = True, desc: str | None = None) -> FitResult:
+    """Train ``trainer``'s modules (or load them from the cache) and return the fit.
+
+    ``precision``: ``"fp32"`` (the default) or ``"bf16"`` (see :func:`latentlib.precision.autocast`).
+    """
     device = resolve_device(device)
-    key = fit_key(trainer)
+    key = fit_key(trainer, precision)
     path = cache_dir() / f"{trainer.kind}-{key}.pt"
     label = desc or trainer.kind
     if use_cache and path.exists():
@@ -188,7 +202,8 @@ def run_fit(trainer: Trainer, *, device: str | torch.device = "auto", use_cache:
     start = time.perf_counter()
     bar = tqdm(range(trainer.epochs), desc=label, disable=not progress, leave=False)
     for epoch in bar:
-        values = trainer.epoch()
+        with autocast(device, precision):
+            values = trainer.epoch()
         for name, value in values.items():
             curves.setdefault(name, []).append(float(value))
         shown = trainer.postfix(values)
@@ -202,7 +217,7 @@ def run_fit(trainer: Trainer, *, device: str | torch.device = "auto", use_cache:
     for module in modules.values():
         module.eval()
     result = FitResult(model=modules["model"], curves=curves, seconds=seconds, from_cache=False, key=key,
-                       info={"device": str(device), **trainer.info()}, modules=modules)
+                       info={"device": str(device), "precision": precision, **trainer.info()}, modules=modules)
     if use_cache:
         _save(path, result, trainer)
     return result
@@ -210,8 +225,7 @@ def run_fit(trainer: Trainer, *, device: str | torch.device = "auto", use_cache:
 
 def _save(path: Path, result: FitResult, trainer: Trainer) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save({
+    checkpoint = {
         "modules": {name: {k: v.cpu() for k, v in module.state_dict().items()}
                     for name, module in result.modules.items()},
         # plain floats and strings: the cache is read back with torch.load(weights_only=True)
@@ -220,8 +234,21 @@ def _save(path: Path, result: FitResult, trainer: Trainer) -> None:
         "info": result.info,
         "payload": json.loads(json.dumps(trainer.payload(), default=str)),
         "latentlib": __version__,
-    }, temporary)
-    os.replace(temporary, path)  # atomic: a crash never leaves half a checkpoint
+    }
+    temporary = temporary_path(path)
+    try:
+        torch.save(checkpoint, temporary)
+        os.replace(temporary, path)  # atomic: a crash never leaves half a checkpoint
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a unique name is never reused: remove it now or never
+        raise
+
+
+def temporary_path(path: Path) -> Path:
+    """A fresh name beside ``path`` to write before the atomic rename: host name, pid and
+    a random token, so that no two writers collide, on one host or on several sharing a
+    store (a pid alone repeats across hosts)."""
+    return path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
 
 
 def _load(path: Path, trainer: Trainer, device: torch.device, key: str) -> FitResult | None:

@@ -8,13 +8,15 @@ through :mod:`latentlib.paper`.
 
 from __future__ import annotations
 
+import importlib
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from latentlib.paper import deep_clustering_mnist
 from latentlib.provenance import project_root
-from latentlib.results import load_records
+from latentlib.results import load_records, read_records, results_dir
 from latentlib.tables import beside_paper, formatted, summarise
 from latentlib.verdicts import beats, falls_with
 
@@ -154,6 +156,46 @@ def table_ii_section(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _execution(directory: Path, study: str, variant: str) -> str:
+    """How a variant was run: its parameters and wall time, from its ``_execution.json``."""
+    path = directory / study / variant / "_execution.json"
+    if not path.is_file():
+        return ""
+    stamp = json.loads(path.read_text())
+    parameters = " ".join(f"-p {k} {json.dumps(v) if not isinstance(v, str) else v}"
+                          for k, v in (stamp.get("parameters") or {}).items())
+    command = f"latentlib run {study[:2]} {parameters}".rstrip()
+    return (f"Run: `{command}` in profile `{stamp.get('profile')}`, {stamp.get('wall_seconds', 0) / 60:.1f} min "
+            f"wall time on {', '.join(stamp.get('device') or [])}.")
+
+
+#: the sections of chapters whose tables are not the paper's: each modality renders its
+#: own from the records of one variant (named as strings, as in latentlib.studies, so the
+#: core never imports a modality)
+VARIANT_SECTIONS = {
+    "05_text_yelp_daae": ("## Text: how well each recorded variant reconstructs (chapter 05)",
+                          "latentlib.text.variants:reach_section"),
+    "06_mse_gap": ("## The MSE gap, every recorded variant (chapter 06)", "latentlib.images.variants:gap_section"),
+    "07_n2d_whole_set": ("## Unsupervised clustering on the pooled set: N2D (chapter 07)",
+                         "latentlib.images.variants:whole_set_section"),
+}
+
+
+def variant_sections(directory: Path) -> list[str]:
+    """One block per recorded variant of every study in :data:`VARIANT_SECTIONS`."""
+    lines = []
+    for study, (title, target) in VARIANT_SECTIONS.items():
+        module, name = target.split(":")
+        section = getattr(importlib.import_module(module), name)
+        records = [r for r in read_records(study, directory) if not str(r["environment"]["commit"]).endswith("+dirty")]
+        lines += [title, ""]
+        if not records:
+            lines += ["_no records yet: run `latentlib run " + study + "`_", ""]
+        for variant in sorted({r["variant"] for r in records}):
+            lines += section([r for r in records if r["variant"] == variant], _execution(directory, study, variant))
+    return lines
+
+
 def results_page(directory: Path | None = None) -> str:
     """The Markdown of the results page, from the records under ``directory``."""
     lines = [
@@ -184,6 +226,7 @@ def results_page(directory: Path | None = None) -> str:
                           + ", ".join(f"`{v}`" for v in left_out)
                           + ", run from uncommitted code (its records stay under `book/results/`)._", ""]
         lines += section(frame) if len(frame) else ["_no records yet: run `latentlib run " + study + "`_", ""]
+    lines += variant_sections(directory or results_dir())
     return "\n".join(lines).rstrip() + "\n"
 
 

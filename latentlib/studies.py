@@ -19,6 +19,7 @@ STUDY_CONFIGS = {
     "04_audio_urbansound": "latentlib.audio.config:AudioStudyConfig",
     "05_text_yelp_daae": "latentlib.text.config:TextDAAEConfig",
     "06_mse_gap": "latentlib.images.config:MseGapConfig",
+    "07_n2d_whole_set": "latentlib.images.config:WholeSetClusteringConfig",
 }
 
 

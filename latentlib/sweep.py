@@ -83,7 +83,7 @@ def combinations(study: str, grid: dict[str, Any], seeds: list[int] | None = Non
 
 def study_axes(study: str, grid: dict[str, Any], studies: list[str]) -> dict[str, Any]:
     """The axes of ``grid`` that apply to ``study``: a parameter of another study of the
-    sweep (03's ``n2d_sizes`` beside 02) is left out; one no study has is kept, so
+    sweep (06's ``view_points`` beside 02) is left out; one no study has is kept, so
     :func:`combinations` refuses it with the config's message."""
     known = {name for other in studies for name in config_class(other).parameter_names()}
     own = set(config_class(study).parameter_names())

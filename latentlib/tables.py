@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from latentlib.display import DIGITS, MISSING, format_number
 from latentlib.paper import paper_table
 
 METRICS = ("silhouette", "acc", "nmi", "ari", "knn_acc")
@@ -28,13 +29,14 @@ def summarise(table: pd.DataFrame, *, by: Sequence[str] = ("method", "embedding_
     return summary
 
 
-def mean_std(mean: float, std: float, digits: int = 3) -> str:
-    """``0.672 ± 0.004``, or the mean alone when the std is missing."""
+def mean_std(mean: float, std: float, digits: int = DIGITS) -> str:
+    """``0.672 ± 0.004``, or the mean alone when the std is missing; numbers rounded as
+    in every table (:func:`latentlib.display.format_number`: no ``-0.000``)."""
     if mean is None or (isinstance(mean, float) and np.isnan(mean)):
-        return "–"
+        return MISSING
     if std is None or np.isnan(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+        return format_number(mean, digits)
+    return f"{format_number(mean, digits)} ± {format_number(std, digits)}"
 
 
 def beside_paper(summary: pd.DataFrame, *, table: str, columns: dict[str, str]) -> pd.DataFrame:
@@ -61,7 +63,7 @@ def beside_paper(summary: pd.DataFrame, *, table: str, columns: dict[str, str]) 
     return pd.DataFrame(rows).set_index("d")
 
 
-def formatted(summary: pd.DataFrame, metrics: Sequence[str] = METRICS, digits: int = 3) -> pd.DataFrame:
+def formatted(summary: pd.DataFrame, metrics: Sequence[str] = METRICS, digits: int = DIGITS) -> pd.DataFrame:
     """``summary`` with each metric as one ``mean ± std`` string column."""
     out = pd.DataFrame(index=summary.index)
     for metric in metrics:

@@ -84,13 +84,15 @@ def check_n_clusters(name: str, value: Any, *, optional: bool = False) -> None:
         fail(name, value, ("None or " if optional else "") + "an int >= 2 (silhouette needs two clusters)")
 
 
-def check_int_tuple(name: str, value: Any, *, allow_empty: bool = False, minimum: int = 1) -> None:
-    """A tuple of distinct ints >= ``minimum`` (papermill and YAML lists arrive as tuples)."""
-    kind = f"a {'' if allow_empty else 'non-empty '}list of distinct ints >= {minimum}"
+def check_int_tuple(name: str, value: Any, *, allow_empty: bool = False, minimum: int = 1,
+                    distinct: bool = True) -> None:
+    """A tuple of ints >= ``minimum``, distinct unless ``distinct`` is False (layer widths
+    may repeat; sizes and seeds may not). papermill and YAML lists arrive as tuples."""
+    kind = f"a {'' if allow_empty else 'non-empty '}list of {'distinct ' if distinct else ''}ints >= {minimum}"
     if not isinstance(value, tuple) or (not value and not allow_empty):
         fail(name, value, kind)
     for item in value:
         if not _is_int(item) or item < minimum:
             fail(name, value, f"{kind} (bad entry {item!r})")
-    if len(set(value)) != len(value):
+    if distinct and len(set(value)) != len(value):
         fail(name, value, f"{kind} (repeated entries)")

@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from latentlib.display import format_cell, show
+from latentlib.display import format_cell, format_number, show
 from latentlib.plots import COLUMN_WIDTH, panel_grid
+from latentlib.tables import mean_std
 
 
 def test_cells_print_three_decimals_integers_as_integers_and_no_nan():
@@ -17,6 +18,15 @@ def test_cells_print_three_decimals_integers_as_integers_and_no_nan():
     assert format_cell(6.0, integral=True) == "6"
     assert format_cell(np.int64(12)) == "12"
     assert format_cell(True) == "True"
+
+
+def test_cells_and_mean_std_share_one_rounding_rule():
+    assert format_number(-0.0004) == format_cell(-0.0004) == mean_std(-0.0004, None) == "0.000"
+    assert mean_std(-0.0004, 0.0004) == "0.000 ± 0.000"
+    assert format_cell(-0.04, digits=1) == mean_std(-0.04, None, 1) == format_number(-0.04, 1) == "0.0"
+    for value in (0.38612, -0.0123, 12.3456, -0.0, 0.0005, -0.0005):
+        assert format_cell(value) == mean_std(value, float("nan")) == format_number(value)
+    assert format_number(0.38612) == "0.386" and format_number(-0.0123) == "-0.012"
 
 
 def test_show_formats_whole_number_float_columns_as_integers():

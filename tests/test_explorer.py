@@ -45,11 +45,30 @@ def test_stratified_subsample_keeps_every_class_and_the_limit():
     assert len(circles(markup)) == 50 and "50 of 1000 points" in markup
 
 
-def test_ids_are_unique_per_call():
+def explorer_id(markup: str) -> str:
+    return re.search(r'<div id="([^"]+)"', markup).group(1)
+
+
+def test_same_data_writes_byte_identical_html():
     points, labels = blobs(20)
-    first, second = (latent_explorer(points, labels, NAMES).data for _ in range(2))
-    id_first, id_second = (re.search(r'<div id="([^"]+)"', m).group(1) for m in (first, second))
-    assert id_first != id_second and id_second not in first
+    texts = [f"point {i}" for i in range(20)]
+    first, second = (latent_explorer(points, labels, NAMES, hover_texts=texts, title="t").data for _ in range(2))
+    assert first == second  # a re-run of a chapter writes the same page
+
+
+@pytest.mark.parametrize("change", [
+    dict(points=blobs(20)[0] + 1e-3 * np.arange(40).reshape(20, 2)),
+    dict(labels=(blobs(20)[1] + 1) % 3),
+    dict(class_names=["nil", "one", "two"]),
+    dict(title="another"),
+    dict(hover_texts=[f"point {i}" for i in range(20)]),
+    dict(max_points=10),
+])
+def test_different_data_gets_a_different_id(change):
+    points, labels = blobs(20)
+    arguments = dict(points=points, labels=labels, class_names=NAMES) | change
+    base, other = latent_explorer(points, labels, NAMES).data, latent_explorer(**arguments).data
+    assert explorer_id(base) != explorer_id(other) and explorer_id(other) not in base
 
 
 def test_hover_payloads_are_embedded_and_script_safe():

@@ -19,7 +19,7 @@ MODALITIES = ("images", "audio", "text")
 CORE_LAYERS = {
     "validation": 0, "events": 0,
     "config": 1, "sources": 1, "splits": 1, "metrics": 1, "probe": 1, "baselines": 1, "manifold": 1,
-    "paper": 1, "plots": 1, "display": 0, "explorer": 1, "progress": 1,
+    "paper": 1, "plots": 1, "display": 0, "explorer": 1, "progress": 1, "precision": 1,
     "fit": 2, "evaluate": 2, "provenance": 2, "studies": 2, "datasets": 2, "pypi_files": 2,
     "autoencoder": 3, "results": 3, "tables": 3, "verdicts": 1, "plan": 3,
     # the modalities sit at layer 4, above every core module they build on

@@ -195,7 +195,7 @@ def test_sweep_command_refuses_bad_input(capsys, tmp_path):
 
 
 def test_a_parameter_of_one_study_applies_to_that_study():
-    studies = ["02_triplet_vs_mse", "03_pca_vs_autoencoder"]
-    grid = {"n2d_sizes": [[8]], "epochs": [1], "epoch": [2]}
+    studies = ["02_triplet_vs_mse", "06_mse_gap"]
+    grid = {"view_points": [100], "epochs": [1], "epoch": [2]}
     assert study_axes("02_triplet_vs_mse", grid, studies) == {"epochs": [1], "epoch": [2]}
-    assert study_axes("03_pca_vs_autoencoder", grid, studies) == grid
+    assert study_axes("06_mse_gap", grid, studies) == grid

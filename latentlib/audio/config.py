@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentlib.config import StudyConfig, check_device
+from latentlib.precision import check_precision
 from latentlib.validation import (
     check_choice,
     check_int_tuple,
@@ -60,6 +61,8 @@ class AudioStudyConfig(StudyConfig):
     n_clusters: int | None = None
     n_neighbours: int = 3
     device: str = "auto"
+    # "fp32", or "bf16": autocast for training and encoding, faster on a GPU (weights stay fp32)
+    precision: str = "fp32"
 
     def validate(self) -> None:
         check_choice("data_source", self.data_source, ("auto", *AUDIO_SOURCES))
@@ -71,7 +74,7 @@ class AudioStudyConfig(StudyConfig):
         check_optional_positive_int("clips_per_cell", self.clips_per_cell)
         check_positive_int("n_mels", self.n_mels)
         check_optional_positive_int("n_jobs", self.n_jobs)
-        check_int_tuple("channels", self.channels)
+        check_int_tuple("channels", self.channels, distinct=False)
         check_positive_int("embedding_size", self.embedding_size)
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
@@ -80,6 +83,7 @@ class AudioStudyConfig(StudyConfig):
         check_n_clusters("n_clusters", self.n_clusters, optional=True)
         check_positive_int("n_neighbours", self.n_neighbours)
         check_device(self.device)
+        check_precision(self.precision)
         if self.n_mels < 2 ** len(self.channels):
             fail("n_mels", self.n_mels, f"at least 2 ** len(channels) = {2 ** len(self.channels)} "
                  "(each conv block halves the mel axis)")

@@ -171,12 +171,12 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
         train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
                             learning_rate=config.learning_rate, seed=seed)
         for method, architecture in architectures.items():
-            fit = fit_autoencoder(architecture, train, x_train, device=device, progress=progress,
-                                  desc=f"{method} d={config.embedding_size} seed {seed}")
+            fit = fit_autoencoder(architecture, train, x_train, device=device, precision=config.precision,
+                                  progress=progress, desc=f"{method} d={config.embedding_size} seed {seed}")
             fits[(method, seed)] = fit
-            embeddings[(method, seed)] = encode(fit.model, x_test, batch_size=256)
+            embeddings[(method, seed)] = encode(fit.model, x_test, batch_size=256, precision=config.precision)
         embeddings[(UNTRAINED, seed)] = untrained_embedding(architectures[AUTOENCODER], x_test, seed=seed,
-                                                            device=device)
+                                                            device=device, precision=config.precision)
         start = time.perf_counter()
         embeddings[(PCA, seed)] = PCAEmbedding(config.embedding_size, random_state=seed).fit(x_train).transform(x_test)
         seconds[(PCA, seed)] = time.perf_counter() - start
@@ -209,12 +209,13 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
     return study
 
 
-def untrained_embedding(architecture: SpectrogramConfig, x: np.ndarray, *, seed: int, device) -> np.ndarray:
+def untrained_embedding(architecture: SpectrogramConfig, x: np.ndarray, *, seed: int, device,
+                        precision: str = "fp32") -> np.ndarray:
     """Pooled embedding of ``architecture`` at its random initialisation for ``seed``: what
     the architecture alone gives, before any training (batch norm at its initial statistics)."""
     set_seed(seed)
     model = architecture.build().to(device)
-    return encode(model, x, batch_size=256)
+    return encode(model, x, batch_size=256, precision=precision)
 
 
 def mean_spectrum(x: np.ndarray) -> np.ndarray:

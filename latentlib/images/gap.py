@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from latentlib.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.images.data import load_image_data
-from latentlib.images.study import GridResult, _table, run_objective_grid, run_pca_grid
+from latentlib.images.study import GridResult, run_objective_grid, run_pca_grid, runs_table
 from latentlib.manifold import umap_embedding
 from latentlib.paper import paper_table
 from latentlib.plots import project_2d
@@ -151,7 +151,8 @@ def _view_runs(config: Any, data: LabelledSplit, baseline: GridResult, *, hypoth
     for size, seed, name in tqdm(keys, desc=hypothesis, disable=not progress):
         start = time.perf_counter()
         if hypothesis == "train_split":
-            z, labels = encode(baseline.fits[name].model, data.x_train), np.asarray(data.y_train)
+            z = encode(baseline.fits[name].model, data.x_train, precision=config.precision)
+            labels = np.asarray(data.y_train)
             split = "train"
         else:
             rng = np.random.default_rng(seed)
@@ -182,24 +183,40 @@ def run_gap_study(config: Any, data: LabelledSplit, *, write: bool = True, progr
     pca_config = dataclasses.replace(config, seeds=config.variant_seeds)
     pca = run_pca_grid(pca_config, data, write=False, progress=progress)
     records += [_as_gap_record(r, config, hypothesis=PCA, changed={}) for r in pca.records]
-    labels = {BASELINE: "baseline: chapter 02's MSE runs", PCA: "control: PCA (Table II's column)"}
     for hypothesis in SCORING:
         if hypothesis in config.hypotheses:
             records += _view_runs(config, data, baseline, hypothesis=hypothesis, progress=progress)
-            labels[hypothesis] = HYPOTHESES[hypothesis]
     for method, hypothesis, changed in _trained_variants(config):
         variant_config = dataclasses.replace(config, seeds=config.variant_seeds, **changed)
         variant_data = load_image_data(variant_config) if "n_train" in changed else data
         grid = run_objective_grid(variant_config, variant_data, objectives=("mse",), variant=method,
                                   write=False, progress=progress)
         records += [_as_gap_record(r, config, hypothesis=hypothesis, changed=changed) for r in grid.records]
-        labels[method] = {"long": f"training {config.long_epochs} epochs",
-                          "train_size": f"training on {changed.get('n_train')} images"}.get(
-                              hypothesis, HYPOTHESES[hypothesis])
     if write:
         for record in records:
             write_record(record)
-    runs = _table(records)
+    return judge(records, baseline=baseline)
+
+
+def label(run: dict[str, Any]) -> str:
+    """The table's row label of a run's variant, from what the run says it changed."""
+    hypothesis, changed = run.get("hypothesis", run["method"]), run.get("changed") or {}
+    if hypothesis == BASELINE:
+        return "baseline: chapter 02's MSE runs"
+    if hypothesis == PCA:
+        return "control: PCA (Table II's column)"
+    if hypothesis == "long":
+        return f"training {changed['epochs']} epochs"
+    if hypothesis == "train_size":
+        return f"training on {changed['n_train']} images"
+    return HYPOTHESES[hypothesis]
+
+
+def judge(records: list[dict[str, Any]], *, baseline: GridResult | None = None) -> GapResult:
+    """The runs table, labels and verdicts of a study 06 run, from its records (as the
+    chapter makes them, or as the results page reads them back)."""
+    runs = runs_table(records)
+    labels = {r["run"]["method"]: label(r["run"]) for r in records}
     target = paper_table("I")["mse_mean"].to_dict()
     pca_target = paper_table("II")["pca_mean"].to_dict()
     verdicts = {}
@@ -212,4 +229,6 @@ def run_gap_study(config: Any, data: LabelledSplit, *, write: bool = True, progr
             continue
         verdicts[method] = closes_gap(runs, method=method, baseline=BASELINE, target=target,
                                       claim=f"{labels[method]} closes the MSE gap")
-    return GapResult(runs=runs, verdicts=verdicts, labels=labels, baseline=baseline, records=records)
+    return GapResult(runs=runs, verdicts=verdicts, labels=labels,
+                     baseline=baseline if baseline is not None else GridResult(table=pd.DataFrame()),
+                     records=records)

@@ -39,7 +39,7 @@ class MLPConfig:
 
     def __post_init__(self) -> None:
         check_embedding_size(self.embedding_size)
-        check_int_tuple("hidden_sizes", tuple(self.hidden_sizes), allow_empty=True)
+        check_int_tuple("hidden_sizes", tuple(self.hidden_sizes), allow_empty=True, distinct=False)
         check_choice("bottleneck", self.bottleneck, BOTTLENECKS)
 
     def build(self) -> "MLPAutoencoder":
@@ -87,7 +87,7 @@ class ConvConfig:
     def __post_init__(self) -> None:
         check_embedding_size(self.embedding_size)
         check_choice("bottleneck", self.bottleneck, BOTTLENECKS)
-        check_int_tuple("conv_channels", tuple(self.channels))
+        check_int_tuple("conv_channels", tuple(self.channels), distinct=False)
         if len(self.channels) != 2:
             fail("conv_channels", self.channels, "two positive ints (channels of conv1 and conv2)")
         if len(self.input_shape) != 3 or self.input_shape[1] % 4 or self.input_shape[2] % 4:

@@ -64,10 +64,10 @@ def _trainer(model: Any, train: TrainConfig, x_train: Any, extra: dict[str, Any]
     return ReconstructionTrainer(model, train, x_train)
 
 
-def _spec(name: str, run: dict[str, Any], arguments: tuple, data: LabelledSplit) -> FitSpec:
+def _spec(name: str, run: dict[str, Any], arguments: tuple, data: LabelledSplit, precision: str) -> FitSpec:
     model, train, extra = arguments
     trainer = _trainer(model, train, data.x_train, extra)
-    key = fit_key(trainer)
+    key = fit_key(trainer, precision)
     return FitSpec(study="", profile="", parameters={}, name=name, run=run, key=key,
                    file=f"{trainer.kind}-{key}.pt", runner=RUNNER)
 
@@ -76,7 +76,7 @@ def plan_embedding_sizes(config: Any) -> list[FitSpec]:
     """Study 01: one MLP autoencoder per (embedding size, seed)."""
     data = load_data(config)
     return [_spec(run_name(model="mlp", embedding_size=size, seed=seed), {"embedding_size": size, "seed": seed},
-                  embedding_size_arguments(config, data, embedding_size=size, seed=seed), data)
+                  embedding_size_arguments(config, data, embedding_size=size, seed=seed), data, config.precision)
             for size in config.embedding_sizes for seed in config.seeds]
 
 
@@ -90,7 +90,7 @@ def plan_objective_grid(config: Any) -> list[FitSpec]:
             for seed in config.seeds:
                 run = {"objective": objective, "embedding_size": size, "seed": seed}
                 specs.append(_spec(f"{config.model}-{objective}-d{size}-seed{seed}", run,
-                                   objective_arguments(config, data, **run), data))
+                                   objective_arguments(config, data, **run), data, config.precision))
     return specs
 
 
@@ -113,12 +113,12 @@ def run_spec(spec: FitSpec) -> dict[str, Any]:
     config = config_for(spec.study, spec.profile, **spec.parameters)
     data = load_data(config)
     model, train, extra = arguments(spec, config, data)
-    key = fit_key(_trainer(model, train, data.x_train, extra))
+    key = fit_key(_trainer(model, train, data.x_train, extra), config.precision)
     if key != spec.key:
         raise RuntimeError(
             f"{spec.describe()}: this worker computes fit key {key}, the plan says {spec.key}; the worker "
             "runs other library code or reads other data (give every worker the same checkout and data root)")
-    fit = fit_image_autoencoder(model, train, data.x_train, device=config.device, use_cache=True,
-                                progress=False, desc=spec.name, **extra)
+    fit = fit_image_autoencoder(model, train, data.x_train, device=config.device, precision=config.precision,
+                                use_cache=True, progress=False, desc=spec.name, **extra)
     return {"key": fit.key, "from_cache": fit.from_cache, "seconds": fit.seconds,
             "loss": float(fit.history[-1])}

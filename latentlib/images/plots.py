@@ -1,4 +1,4 @@
-"""Figures of the image chapters (01-03): the paper's Fig. 3 redrawn, reconstructions."""
+"""Figures of the image chapters: the paper's Fig. 3 redrawn, reconstructions, clusters vs digits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
+from latentlib.metrics import contingency, match_clusters
 from latentlib.plots import COLUMN_WIDTH, project_2d, scatter_by_class, subsample
 
 
@@ -60,4 +61,24 @@ def plot_reconstructions(originals: np.ndarray, reconstructions: Mapping[int, np
             ax.set_yticks([])
         line[0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
     fig.subplots_adjust(wspace=0.05, hspace=0.05)
+    return fig
+
+
+def plot_contingency(y_true: np.ndarray, y_cluster: np.ndarray, *, title: str = "",
+                     class_names: Sequence[str] | None = None) -> plt.Figure:
+    """Share of each class (row) in each cluster (column), the clusters ordered by the
+    Hungarian match to the classes, so a perfect clustering is the diagonal."""
+    table, classes, clusters = contingency(y_true, y_cluster)
+    rows, cols = match_clusters(table)
+    order = list(cols[np.argsort(rows)]) + [c for c in range(len(clusters)) if c not in cols]
+    shares = table[:, order] / table.sum(axis=1, keepdims=True)
+    fig, ax = plt.subplots(figsize=(min(COLUMN_WIDTH, 6.0), 4.8))
+    names = list(class_names) if class_names is not None else [str(c) for c in classes]
+    sns.heatmap(shares, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"size": 7},
+                xticklabels=[f"c{i}" for i in range(len(order))], yticklabels=names,
+                cbar_kws={"label": "share of the class"})
+    ax.set_xlabel("cluster (matched to the class on the diagonal)")
+    ax.set_ylabel("class")
+    ax.set_title(title)
+    fig.tight_layout()
     return fig

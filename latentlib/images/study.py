@@ -12,14 +12,13 @@ import pandas as pd
 from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 from latentlib.autoencoder import TrainConfig
-from latentlib.baselines import PCAEmbedding, flatten
+from latentlib.baselines import PCAEmbedding
 from latentlib.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.fit import FitResult, resolve_device
 from latentlib.images.config import EmbeddingSizeConfig
 from latentlib.images.losses import detect_collapse
 from latentlib.images.models import ConvConfig, MLPConfig
 from latentlib.images.training import check_class_balanced, fit_image_autoencoder
-from latentlib.manifold import CLUSTERERS, cluster_manifold, umap_embedding
 from latentlib.probe import knn_accuracy
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
@@ -74,9 +73,9 @@ def run_embedding_sizes(config: EmbeddingSizeConfig, data: LabelledSplit, *,
         model_config = MLPConfig(input_shape=tuple(data.x_train.shape[1:]),
                                  hidden_sizes=config.hidden_sizes, embedding_size=size)
         fit = fit_image_autoencoder(model_config, train, data.x_train, device=device,
-                                    progress=progress, desc=name)
+                                    precision=config.precision, progress=progress, desc=name)
         start = time.perf_counter()
-        z_train, z_test = encode(fit.model, data.x_train), encode(fit.model, data.x_test)
+        z_train, z_test = (encode(fit.model, x, precision=config.precision) for x in (data.x_train, data.x_test))
         metrics, y_cluster = _score(config, z_train, z_test, data, seed=seed)
         metrics.update(detect_collapse(z_test, n_clusters=config.n_clusters,
                                        clusters_found=metrics["n_clusters_found"]).as_dict())
@@ -87,11 +86,11 @@ def run_embedding_sizes(config: EmbeddingSizeConfig, data: LabelledSplit, *,
         record = make_record(config=config, run=run, metrics=metrics, timings=timings,
                              data=data.info, device=hardware, extra={"history": fit.history})
         _keep(result, record, fit=fit, z_test=z_test, y_cluster=y_cluster, write=write)
-    result.table = _table(result.records)
+    result.table = runs_table(result.records)
     return result
 
 
-# --- Studies 02 and 03 (Tables I and II): objectives, PCA and N2D over sizes x seeds ---
+# --- Studies 02 and 03 (Tables I and II): objectives and PCA over sizes x seeds ---
 
 def image_model_config(config: Any, data: LabelledSplit, *, embedding_size: int) -> Any:
     """The MLP or convolutional autoencoder config of one run."""
@@ -125,7 +124,9 @@ def _keep(result: GridResult, record: dict[str, Any], *, fit: FitResult | None, 
     result.records.append(record)
 
 
-def _table(records: list[dict[str, Any]]) -> pd.DataFrame:
+def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per run record: its ``name``, ``method``, ``embedding_size`` and ``seed``,
+    then its metrics and timings as columns (the ``table`` of a :class:`GridResult`)."""
     rows = [{**{k: r["run"][k] for k in ("name", "method", "embedding_size", "seed")}, **r["metrics"],
              **r["timings"]} for r in records]
     return pd.DataFrame(rows)
@@ -162,9 +163,10 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
                             learning_rate=config.learning_rate, seed=seed)
         extra_args = {"y_train": data.y_train, "objective": triplet} if objective == "triplet" else {}
         fit = fit_image_autoencoder(image_model_config(config, data, embedding_size=size), train, data.x_train,
-                                    device=device, progress=progress, desc=name, **extra_args)
+                                    device=device, precision=config.precision, progress=progress, desc=name,
+                                    **extra_args)
         start = time.perf_counter()
-        z_train, z_test = encode(fit.model, data.x_train), encode(fit.model, data.x_test)
+        z_train, z_test = (encode(fit.model, x, precision=config.precision) for x in (data.x_train, data.x_test))
         metrics, y_cluster = _score(config, z_train, z_test, data, seed=seed)
         collapse = detect_collapse(z_test, final_d_an=fit.info.get("final_d_an"),
                                    margin=triplet.margin if objective == "triplet" else None,
@@ -185,7 +187,7 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
         record = make_record(config=config, run=run, metrics=metrics, timings=timings, data=data.info,
                              device=hardware, extra={"history": fit.history, **history})
         _keep(result, record, fit=fit, z_test=z_test, y_cluster=y_cluster, write=write)
-    result.table = _table(result.records)
+    result.table = runs_table(result.records)
     return result
 
 
@@ -209,37 +211,5 @@ def run_pca_grid(config: Any, data: LabelledSplit, *, write: bool = True, progre
         record = make_record(config=config, run=run, metrics=metrics, timings=timings, data=data.info,
                              device=device_description("cpu"))
         _keep(result, record, fit=None, z_test=z_test, y_cluster=y_cluster, write=write)
-    result.table = _table(result.records)
-    return result
-
-
-def run_n2d(config: Any, data: LabelledSplit, *, embeddings: dict[tuple[int, int], np.ndarray],
-            include_pixels: bool = True, write: bool = True, progress: bool = True) -> GridResult:
-    """Beyond the paper: N2D (UMAP to ``n_clusters`` dimensions, then GMM and K-Means) on
-    unsupervised autoencoder test embeddings, keyed ``(embedding_size, seed)``, and on
-    the raw test pixels. No labels are used; ACC / NMI / ARI score the clusters."""
-    inputs = [(f"{config.model}-mse", size, seed, z) for (size, seed), z in embeddings.items()]
-    if include_pixels:
-        pixels = flatten(data.x_test)
-        inputs += [("pixels", int(pixels.shape[1]), seed, pixels) for seed in config.seeds]
-    result = GridResult(table=pd.DataFrame())
-    for source, size, seed, z in tqdm(inputs, desc="N2D", disable=not progress):
-        start = time.perf_counter()
-        u = umap_embedding(z, n_components=config.n_clusters, n_neighbors=config.umap_neighbors,
-                           min_dist=config.umap_min_dist, seed=seed)
-        mapped = time.perf_counter()
-        for method in CLUSTERERS:
-            y_cluster = cluster_manifold(u, n_clusters=config.n_clusters, method=method, seed=seed)
-            metrics = score_clusters(u, data.y_test, y_cluster, silhouette_sample=config.silhouette_sample,
-                                     seed=seed)
-            run = {"name": f"n2d-{method}-{source}-d{size}-seed{seed}", "method": f"umap+{method}",
-                   "input": source, "model": source, "objective": "n2d", "supervised": False,
-                   "dataset": config.dataset, "embedding_size": size, "seed": seed, "scored_split": "test",
-                   "umap": {"n_components": config.n_clusters, "n_neighbors": config.umap_neighbors,
-                            "min_dist": config.umap_min_dist}}
-            timings = {"umap_seconds": mapped - start, "evaluate_seconds": time.perf_counter() - mapped}
-            record = make_record(config=config, run=run, metrics=metrics, timings=timings, data=data.info,
-                                 device=device_description("cpu"))
-            _keep(result, record, fit=None, z_test=u, y_cluster=y_cluster, write=write)
-    result.table = _table(result.records)
+    result.table = runs_table(result.records)
     return result

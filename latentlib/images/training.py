@@ -111,8 +111,8 @@ class TripletTrainer(ReconstructionTrainer):
 
 def fit_image_autoencoder(model_config: Any, train_config: TrainConfig, x_train: np.ndarray, *,
                           y_train: np.ndarray | None = None, objective: TripletConfig | None = None,
-                          device: str | torch.device = "auto", use_cache: bool = True,
-                          progress: bool = True, desc: str | None = None) -> FitResult:
+                          device: str | torch.device = "auto", precision: str = "fp32",
+                          use_cache: bool = True, progress: bool = True, desc: str | None = None) -> FitResult:
     """Fit with plain MSE, or with ``MSE + objective.weight * triplet`` when an
     ``objective`` is given (supervised: it needs ``y_train``).
 
@@ -126,9 +126,10 @@ def fit_image_autoencoder(model_config: Any, train_config: TrainConfig, x_train:
         Before any training, for labels that cannot fill the P x K batches.
     """
     if objective is None:
-        return fit_autoencoder(model_config, train_config, x_train, device=device, use_cache=use_cache,
-                               progress=progress, desc=desc)
+        return fit_autoencoder(model_config, train_config, x_train, device=device, precision=precision,
+                               use_cache=use_cache, progress=progress, desc=desc)
     if y_train is None:
         raise ValueError("y_train is required with a triplet objective (the triplet loss uses labels)")
     trainer = TripletTrainer(model_config, train_config, x_train, y_train=y_train, objective=objective)
-    return run_fit(trainer, device=device, use_cache=use_cache, progress=progress, desc=desc)
+    return run_fit(trainer, device=device, precision=precision, use_cache=use_cache, progress=progress,
+                   desc=desc)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentlib.config import StudyConfig, check_device
+from latentlib.precision import check_precision
 from latentlib.validation import (
     check_choice,
     check_count,
@@ -50,6 +51,8 @@ class TextDAAEConfig(StudyConfig):
     n_train: int | str | None = None
     n_test: int | str | None = None
     device: str = "auto"
+    # "fp32", or "bf16": autocast for training and encoding, faster on a GPU (weights stay fp32)
+    precision: str = "fp32"
     # one thread: small LSTMs gain little from a second one and lose much on a busy CPU
     threads: int | None = 1
     # quick's values come from short recorded runs (the chapter's table of settings): a
@@ -88,6 +91,7 @@ class TextDAAEConfig(StudyConfig):
         check_count("n_train", self.n_train)
         check_count("n_test", self.n_test)
         check_device(self.device)
+        check_precision(self.precision)
         check_optional_positive_int("threads", self.threads)
         for name in ("vocab_size", "embedding_dim", "hidden_size", "latent_size", "discriminator_hidden",
                      "epochs", "batch_size", "silhouette_sample", "n_examples"):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from latentlib.precision import autocast
 from latentlib.text.models import TextAutoencoder, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
 
@@ -21,13 +22,15 @@ def _chunks(n: int, size: int) -> list[slice]:
 
 @torch.no_grad()
 def encode_ids(model: TextAutoencoder, ids: Sequence[Sequence[int]], *, vocab: Vocabulary,
-               batch_size: int = 512) -> np.ndarray:
-    """Codes z (n x latent) of clean sentences given as id lists (the encoder's output)."""
+               batch_size: int = 512, precision: str = "fp32") -> np.ndarray:
+    """Codes z (n x latent) of clean sentences given as id lists (the encoder's output),
+    computed in ``precision`` (``"bf16"``: autocast) and returned as float32."""
     model.eval()
     parts = []
     for part in _chunks(len(ids), batch_size):
         batch = make_batch(ids[part], vocab=vocab).to(_device(model))
-        parts.append(model.encode(batch.source, batch.source_lengths).cpu())
+        with autocast(_device(model), precision):
+            parts.append(model.encode(batch.source, batch.source_lengths).float().cpu())
     return torch.cat(parts).numpy()
 
 

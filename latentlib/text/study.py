@@ -237,10 +237,13 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
         for name, seed in plan(cfg):
             model_config, train_config = configs(cfg, len(corpus.vocab), seed)[name]
             fit = fit_text_autoencoder(model_config, train_config, corpus.train_ids, vocab=corpus.vocab,
-                                       device=device, progress=progress, desc=f"{labels[name]}, seed {seed}")
+                                       device=device, precision=cfg.precision, progress=progress,
+                                       desc=f"{labels[name]}, seed {seed}")
             fits[name, seed] = fit
-            codes_train[name, seed] = encode_ids(fit.model, corpus.train_ids, vocab=corpus.vocab)
-            codes_test[name, seed] = encode_ids(fit.model, corpus.test_ids, vocab=corpus.vocab)
+            codes_train[name, seed] = encode_ids(fit.model, corpus.train_ids, vocab=corpus.vocab,
+                                                 precision=cfg.precision)
+            codes_test[name, seed] = encode_ids(fit.model, corpus.test_ids, vocab=corpus.vocab,
+                                                precision=cfg.precision)
             recon_rows += _reconstruction_rows(name, labels[name], seed, fit, corpus, drop=cfg.word_drop or 0.3,
                                                n_train=len(corpus.test_ids))
     reconstruction = pd.DataFrame(recon_rows)

@@ -159,8 +159,8 @@ class TextTrainer(Trainer):
 
 def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConfig,
                          ids: Sequence[Sequence[int]], *, vocab: Vocabulary,
-                         device: str | torch.device = "auto", use_cache: bool = True,
-                         progress: bool = True, desc: str | None = None) -> FitResult:
+                         device: str | torch.device = "auto", precision: str = "fp32",
+                         use_cache: bool = True, progress: bool = True, desc: str | None = None) -> FitResult:
     """Train a DAAE (``adversarial_weight > 0``) or plain AE on sentences given as id lists
     (or load the cached fit of the same configs, corpus and code).
 
@@ -182,4 +182,4 @@ def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConf
         :data:`CURVES`) and ``modules`` (with ``discriminator`` for the DAAE).
     """
     return run_fit(TextTrainer(model_config, train_config, ids, vocab=vocab), device=device,
-                   use_cache=use_cache, progress=progress, desc=desc)
+                   precision=precision, use_cache=use_cache, progress=progress, desc=desc)
