@@ -71,16 +71,17 @@ class MLPStep:
         self.optimizer.step()
 
 
-def mlp_step(size: int, margin: float = 1.0) -> MLPStep:
+def mlp_step(size: int, margin: float = 1.0, *, hidden_sizes: tuple[int, ...] = (512, 256),
+             embedding_size: int = 16) -> MLPStep:
     """The MLP step at batch ``size`` (torch seeded 0; torch is imported here, not by the
-    benchmarks that never train)."""
+    benchmarks that never train); other widths give other MLPs (N2D's: 500, 500, 2000 -> 10)."""
     import torch
 
     from latentlib.images.losses import TripletMarginLoss
     from latentlib.images.models import MLPConfig
 
     torch.manual_seed(0)
-    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=(512, 256), embedding_size=16).build()
+    model = MLPConfig(input_shape=(1, 28, 28), hidden_sizes=hidden_sizes, embedding_size=embedding_size).build()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(size, 1, 28, 28)
     labels = torch.arange(10).repeat_interleave(-(-size // 10))[:size]
