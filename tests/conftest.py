@@ -19,3 +19,10 @@ def _isolated_outputs(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture
+def fresh_outputs(tmp_path, monkeypatch):
+    """This test's own fit cache and records: it sees no fit or record of another test."""
+    monkeypatch.setenv("LATENTLIB_CACHE", str(tmp_path / "fit-cache"))
+    monkeypatch.setenv("LATENTLIB_RESULTS", str(tmp_path / "results"))

@@ -10,27 +10,19 @@ from latentlib.images.config import WholeSetClusteringConfig
 from latentlib.images.plots import plot_contingency
 from latentlib.images.variants import whole_set_section
 from latentlib.results import read_records
-from latentlib.splits import LabelledSplit
+
+from image_fixtures import prototype_split
 
 TINY = dict(n_images="all", hidden_sizes=[16, 16, 32], embedding_size=4, epochs=1, seeds=[0], n_clusters=4,
             umap_neighbors=5)
 
 
-@pytest.fixture(autouse=True)
-def _own_outputs(tmp_path, monkeypatch):
-    monkeypatch.setenv("LATENTLIB_CACHE", str(tmp_path / "fit-cache"))
-    monkeypatch.setenv("LATENTLIB_RESULTS", str(tmp_path / "results"))
+pytestmark = pytest.mark.usefixtures("fresh_outputs")  # no fit or record of another test
 
 
 @pytest.fixture
 def split():
-    rng = np.random.default_rng(0)
-    prototypes = rng.random((4, 1, 8, 8)).astype(np.float32)
-    y_train, y_test = np.repeat(np.arange(4), 20), np.repeat(np.arange(4), 10)
-    noisy = lambda y: np.clip(prototypes[y] + rng.normal(scale=0.1, size=(len(y), 1, 8, 8)), 0, 1)  # noqa: E731
-    return LabelledSplit(x_train=noisy(y_train).astype(np.float32), y_train=y_train,
-                         x_test=noisy(y_test).astype(np.float32), y_test=y_test,
-                         class_names=list("abcd"), source="synthetic", split="fixed")
+    return prototype_split(20, 10)
 
 
 def test_pooling_keeps_every_image_or_a_seeded_stratified_subset(split):

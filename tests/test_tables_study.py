@@ -7,32 +7,23 @@ import torch
 
 from latentlib.images import study as experiments
 from latentlib.images.config import PcaVsAutoencoderConfig, TripletVsMseConfig
-from latentlib.splits import LabelledSplit
 from latentlib.paper import TABLE_I, TABLE_II, paper_table
 from latentlib.report import results_page
 from latentlib.results import load_records, results_dir
 from latentlib.tables import beside_paper, formatted, mean_std, summarise
 
+from image_fixtures import prototype_split
+
 TINY = dict(n_train=64, n_test=32, embedding_sizes=[2, 4], seeds=[0, 1], epochs=1, hidden_sizes=[16],
             classes_per_batch=4, samples_per_class=4, n_clusters=4, knn_neighbors=3)
 
 
-@pytest.fixture(autouse=True)
-def _own_outputs(tmp_path, monkeypatch):
-    # each test starts without cached fits or records of the others
-    monkeypatch.setenv("LATENTLIB_CACHE", str(tmp_path / "fit-cache"))
-    monkeypatch.setenv("LATENTLIB_RESULTS", str(tmp_path / "results"))
+pytestmark = pytest.mark.usefixtures("fresh_outputs")  # no fit or record of another test
 
 
 @pytest.fixture
 def split():
-    rng = np.random.default_rng(0)
-    prototypes = rng.random((4, 1, 8, 8)).astype(np.float32)
-    y_train, y_test = np.repeat(np.arange(4), 16), np.repeat(np.arange(4), 8)
-    noisy = lambda y: np.clip(prototypes[y] + rng.normal(scale=0.1, size=(len(y), 1, 8, 8)), 0, 1)  # noqa: E731
-    return LabelledSplit(x_train=noisy(y_train).astype(np.float32), y_train=y_train,
-                         x_test=noisy(y_test).astype(np.float32), y_test=y_test,
-                         class_names=list("abcd"), source="synthetic", split="fixed")
+    return prototype_split(16, 8)
 
 
 def test_objective_grid_records_every_run(split):
