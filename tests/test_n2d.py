@@ -88,3 +88,13 @@ def test_the_contingency_plot_puts_matched_clusters_on_the_diagonal():
 def test_bad_parameters_are_named(field, value, message):
     with pytest.raises(ValueError, match=message):
         WholeSetClusteringConfig.from_profile("smoke", **{field: value})
+
+
+def test_the_chapters_claims_are_decided_per_method_pair():
+    table = pd.DataFrame({"method": ["ae+umap+gmm"] * 3 + ["ae+kmeans"] * 3 + ["pixels+umap+gmm"] * 3,
+                          "seed": [0, 1, 2] * 3, "n_images": 70000,
+                          "acc": [0.974, 0.975, 0.973, 0.76, 0.78, 0.77, 0.95, 0.96, 0.955]})
+    reached, umap_helps, ae_helps = n2d.verdicts(table)
+    assert reached.holds and umap_helps.holds and ae_helps.holds
+    worse = table.assign(acc=table["acc"].where(table["method"] != "pixels+umap+gmm", 0.99))
+    assert n2d.verdicts(worse)[2].outcome == "does not hold"

@@ -33,7 +33,7 @@ from latentlib.paper import n2d_published
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
 from latentlib.splits import LabelledSplit, check_every_class, stratified_subset
-from latentlib.verdicts import Verdict, matches
+from latentlib.verdicts import Verdict, beats, matches
 
 #: the method names of the study, in the order of the chapter's table
 METHODS = ("ae+umap+gmm", "ae+umap+kmeans", "ae+kmeans", "pixels+umap+gmm", "pixels+umap+kmeans", "pixels+kmeans")
@@ -165,3 +165,13 @@ def beside_published(runs: pd.DataFrame) -> pd.DataFrame:
                  for k in ("acc", "nmi", "ari")}}
              for name, row in published.iterrows()]
     return pd.DataFrame(rows).set_index("method")
+
+
+def verdicts(runs: pd.DataFrame) -> list[Verdict]:
+    """The chapter's claims: our N2D reaches the published ACC; UMAP adds to K-Means on
+    the codes; the autoencoder's codes beat raw pixels under the same UMAP + GMM."""
+    return [reaches_n2d(runs),
+            beats(runs, better="ae+umap+gmm", worse="ae+kmeans", metric="acc", by="n_images",
+                  claim="UMAP + GMM clusters the codes better than K-Means on them (ACC)"),
+            beats(runs, better="ae+umap+gmm", worse="pixels+umap+gmm", metric="acc", by="n_images",
+                  claim="the autoencoder's codes cluster better than raw pixels under UMAP + GMM (ACC)")]

@@ -10,14 +10,17 @@ from typing import Any
 
 import pandas as pd
 
-from latentlib.images.gap import judge
-from latentlib.images.n2d import beside_published, reaches_n2d
+from latentlib.images.gap import BASELINE, PCA, SCORING, judge
+from latentlib.images.n2d import beside_published, verdicts
 
 
 def gap_section(records: list[dict[str, Any]], how: str) -> list[str]:
     """Chapter 06, one recorded variant: the gap table and every verdict (``how``: the
     command and wall time that made it)."""
     first = records[0]
+    # the chapter's order: the baseline, the PCA control, the scoring variants, then the trained ones
+    rank = {BASELINE: 0, PCA: 1, **{h: 2 + i for i, h in enumerate(SCORING)}}
+    records = sorted(records, key=lambda r: rank.get(r["run"].get("hypothesis", r["run"]["method"]), len(rank)))
     study = judge(records)
     sizes = tuple(sorted(study.runs["embedding_size"].unique()))
     return [f"### Chapter 06 variant `{first['variant']}`", "", how, "",
@@ -38,4 +41,4 @@ def whole_set_section(records: list[dict[str, Any]], how: str) -> list[str]:
             f"Data: {first['data']['source']}, {first['data']['split']}. Source: "
             f"`book/results/{first['study']}/{first['variant']}/`.", "",
             beside_published(table).to_markdown(disable_numparse=True), "",
-            f"- {reaches_n2d(table).sentence()}", ""]
+            *[f"- {v.sentence()}" for v in verdicts(table) if v.outcome != "undecided"], ""]
