@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shlex
 from pathlib import Path
 
 import pandas as pd
@@ -162,7 +163,7 @@ def _execution(directory: Path, study: str, variant: str) -> str:
     if not path.is_file():
         return ""
     stamp = json.loads(path.read_text())
-    parameters = " ".join(f"-p {k} {json.dumps(v) if not isinstance(v, str) else v}"
+    parameters = " ".join(f"-p {k} {shlex.quote(json.dumps(v) if not isinstance(v, str) else v)}"
                           for k, v in (stamp.get("parameters") or {}).items())
     command = f"latentlib run {study[:2]} {parameters}".rstrip()
     return (f"Run: `{command}` in profile `{stamp.get('profile')}`, {stamp.get('wall_seconds', 0) / 60:.1f} min "
