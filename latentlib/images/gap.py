@@ -35,6 +35,7 @@ from latentlib.plots import project_2d
 from latentlib.provenance import device_description
 from latentlib.results import make_record, variant, write_record
 from latentlib.splits import LabelledSplit
+from latentlib.tables import mean_std
 from latentlib.verdicts import Verdict, closes_gap, matches
 
 BASELINE = "baseline"
@@ -69,7 +70,7 @@ class GapResult:
         paper = paper_table("I")
         sizes = sizes or tuple(sorted(self.runs["embedding_size"].unique()))
         rows = [{"variant": "paper, Table I (MSE only)",
-                 **{f"d = {d}": _cell(paper.loc[d, "mse_mean"], paper.loc[d, "mse_std"]) if d in paper.index
+                 **{f"d = {d}": mean_std(paper.loc[d, "mse_mean"], paper.loc[d, "mse_std"]) if d in paper.index
                     else "–" for d in sizes}, "n": "", "closes the gap?": ""}]
         for method in self.runs["method"].unique():
             part = self.runs[self.runs["method"] == method]
@@ -90,15 +91,9 @@ def _size_cell(runs: pd.DataFrame) -> str:
     kept = runs.loc[~collapsed, "silhouette"].dropna()
     if len(kept):
         note = f" ({int(collapsed.sum())} collapsed left out)" if collapsed.any() else ""
-        return _cell(kept.mean(), kept.std()) + note
+        return mean_std(kept.mean(), kept.std()) + note
     values = runs["silhouette"].dropna()
-    return _cell(values.mean(), values.std()) + " (collapsed)" if len(values) else "–"
-
-
-def _cell(mean: float, std: float) -> str:
-    if mean is None or np.isnan(mean):
-        return "–"
-    return f"{mean:.3f}" if std is None or np.isnan(std) else f"{mean:.3f} ± {std:.3f}"
+    return mean_std(values.mean(), values.std()) + " (collapsed)" if len(values) else "–"
 
 
 def gap_answer(verdict: Verdict) -> str:

@@ -29,10 +29,11 @@ from latentlib.images.models import MLPConfig
 from latentlib.images.study import GridResult, runs_table
 from latentlib.images.training import fit_image_autoencoder
 from latentlib.manifold import CLUSTERERS, cluster_manifold, umap_embedding
-from latentlib.paper import n2d_published
+from latentlib.paper import deep_clustering_mnist, n2d_published
 from latentlib.provenance import device_description
 from latentlib.results import make_record, write_record
 from latentlib.splits import LabelledSplit, check_every_class, stratified_subset
+from latentlib.tables import mean_std, summarise
 from latentlib.verdicts import Verdict, beats, matches
 
 #: the method names of the study, in the order of the chapter's table
@@ -151,9 +152,6 @@ def reaches_n2d(runs: pd.DataFrame) -> Verdict:
 def beside_published(runs: pd.DataFrame) -> pd.DataFrame:
     """Our methods (ACC / NMI / ARI as mean ± std over seeds, how many images) above the
     field's published MNIST rows (all 70,000 images; :data:`latentlib.paper.DEEP_CLUSTERING_MNIST`)."""
-    from latentlib.paper import deep_clustering_mnist
-    from latentlib.tables import mean_std, summarise
-
     summary = summarise(runs, by=("method",), metrics=("acc", "nmi", "ari"))
     order = [m for m in METHODS if m in summary.index]
     rows = [{"method": f"ours: {m}", "images": f"{int(runs['n_images'].iloc[0]):,}", "seeds": int(summary.loc[m, "n"]),
@@ -161,8 +159,7 @@ def beside_published(runs: pd.DataFrame) -> pd.DataFrame:
             for m in order]
     published = deep_clustering_mnist(sources=False)
     rows += [{"method": f"published: {name}", "images": "70,000", "seeds": "",
-              **{k: mean_std(row[k], None) if row[k] is not None and not pd.isna(row[k]) else "–"
-                 for k in ("acc", "nmi", "ari")}}
+              **{k: mean_std(row[k], None) for k in ("acc", "nmi", "ari")}}
              for name, row in published.iterrows()]
     return pd.DataFrame(rows).set_index("method")
 
