@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -157,6 +158,19 @@ def table_ii_section(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def uncommitted_variants(variant_commits: Iterable[tuple[str, str]]) -> list[str]:
+    """The variants with a record run from uncommitted code (``+dirty``): such a number
+    cannot be traced to the code that made it, so the page leaves the whole variant out."""
+    return sorted({variant for variant, commit in variant_commits if str(commit).endswith("+dirty")})
+
+
+def _left_out(variants: list[str]) -> list[str]:
+    if not variants:
+        return []
+    return [f"_Left out: variant{'s' if len(variants) > 1 else ''} " + ", ".join(f"`{v}`" for v in variants)
+            + ", run from uncommitted code (its records stay under `book/results/`)._", ""]
+
+
 def _execution(directory: Path, study: str, variant: str) -> str:
     """How a variant was run: its parameters and wall time, from its ``_execution.json``."""
     path = directory / study / variant / "_execution.json"
@@ -188,8 +202,10 @@ def variant_sections(directory: Path) -> list[str]:
     for study, (title, target) in VARIANT_SECTIONS.items():
         module, name = target.split(":")
         section = getattr(importlib.import_module(module), name)
-        records = [r for r in read_records(study, directory) if not str(r["environment"]["commit"]).endswith("+dirty")]
-        lines += [title, ""]
+        records = read_records(study, directory)
+        left_out = uncommitted_variants((r["variant"], r["environment"]["commit"]) for r in records)
+        records = [r for r in records if r["variant"] not in left_out]
+        lines += [title, "", *_left_out(left_out)]
         if not records:
             lines += ["_no records yet: run `latentlib run " + study + "`_", ""]
         for variant in sorted({r["variant"] for r in records}):
@@ -218,14 +234,9 @@ def results_page(directory: Path | None = None) -> str:
         frame = load_records(study, directory=directory)
         lines += [title, ""]
         if len(frame):
-            # a number run from uncommitted code cannot be traced to the code that made it
-            dirty = frame["environment.commit"].astype(str).str.endswith("+dirty")
-            left_out = sorted(frame.loc[dirty, "variant"].unique())
+            left_out = uncommitted_variants(zip(frame["variant"], frame["environment.commit"]))
             frame = frame[~frame["variant"].isin(left_out)]
-            if left_out:
-                lines += [f"_Left out: variant{'s' if len(left_out) > 1 else ''} "
-                          + ", ".join(f"`{v}`" for v in left_out)
-                          + ", run from uncommitted code (its records stay under `book/results/`)._", ""]
+            lines += _left_out(left_out)
         lines += section(frame) if len(frame) else ["_no records yet: run `latentlib run " + study + "`_", ""]
     lines += variant_sections(directory or results_dir())
     return "\n".join(lines).rstrip() + "\n"

@@ -47,6 +47,7 @@ ACC, and "falls as d grows" per method, with the same calls the results page mak
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import time
@@ -106,8 +107,6 @@ def _read(directory: Path, attempts: int = 5) -> list[dict[str, Any]]:
 
 def _created(record: dict[str, Any]) -> float:
     """When a record was written (Unix time, whole seconds); 0 when it does not say."""
-    import calendar
-
     try:
         return float(calendar.timegm(time.strptime(record["created"], "%Y-%m-%dT%H:%M:%SZ")))
     except (KeyError, TypeError, ValueError):

@@ -98,3 +98,15 @@ def test_the_chapters_claims_are_decided_per_method_pair():
     assert reached.holds and umap_helps.holds and ae_helps.holds
     worse = table.assign(acc=table["acc"].where(table["method"] != "pixels+umap+gmm", 0.99))
     assert n2d.verdicts(worse)[2].outcome == "does not hold"
+
+
+def test_a_variant_run_from_uncommitted_code_is_left_off_the_results_page(split, monkeypatch):
+    from latentlib import provenance
+    from latentlib.report import variant_sections
+    from latentlib.results import results_dir
+
+    monkeypatch.setattr(provenance, "git_commit", lambda folder=None: "abc1234+dirty")
+    cfg = WholeSetClusteringConfig.from_profile("smoke", **{**TINY, "include_pixels": False})
+    n2d.run_whole_set_clustering(cfg, n2d.pooled(split, cfg.n_images), progress=False)
+    page = "\n".join(variant_sections(results_dir()))
+    assert "run from uncommitted code" in page and "ours: ae+umap+gmm" not in page
