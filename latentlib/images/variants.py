@@ -34,8 +34,10 @@ def whole_set_section(records: list[dict[str, Any]], how: str) -> list[str]:
     first = records[0]
     table = pd.DataFrame([{**{k: r["run"][k] for k in ("name", "method", "seed", "n_images")}, **r["metrics"]}
                           for r in records])
-    fit_seconds = sorted({r["timings"].get("fit_seconds") for r in records if "fit_seconds" in r["timings"]})
-    fits = f" Autoencoder fits: {', '.join(f'{s / 60:.1f}' for s in fit_seconds)} min." if fit_seconds else ""
+    # one autoencoder per seed; each of its three methods' records carries its fit time
+    fit_seconds = {r["run"]["seed"]: r["timings"]["fit_seconds"] for r in records if "fit_seconds" in r["timings"]}
+    fits = (f" Autoencoder fits: {', '.join(f'{fit_seconds[s] / 60:.1f}' for s in sorted(fit_seconds))} min."
+            if fit_seconds else "")
     return [f"### Chapter 07 variant `{first['variant']}`: {int(first['run']['n_images']):,} images, "
             f"{first['config']['epochs']} epochs", "", how + fits, "",
             f"Data: {first['data']['source']}, {first['data']['split']}. Source: "
