@@ -34,10 +34,10 @@ CHILD = r"""
 import hashlib, json
 import numpy as np, torch
 torch.set_num_threads(1)
-from latentlib.autoencoder import TrainConfig
+from latentlib.training.autoencoder import TrainConfig
 from latentlib.images.models import MLPConfig
 from latentlib.images.training import fit_image_autoencoder
-from latentlib.evaluate import encode, kmeans_labels, score_clusters
+from latentlib.evaluation.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.images.mnist import load_mnist
 data = load_mnist("auto", n_train=2000, n_test=1000)
 fit = fit_image_autoencoder(MLPConfig(embedding_size=8), TrainConfig(epochs=3, seed=0), data.x_train,

@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
 from _common import add_options, result, save
-from latentlib.autoencoder import TrainConfig, fit_autoencoder
+from latentlib.training.autoencoder import TrainConfig, fit_autoencoder
 from latentlib.images.mnist import load_mnist
 from latentlib.images.models import MLPConfig
 

@@ -15,7 +15,7 @@ import argparse
 import torch
 
 from _common import add_options, median_seconds, mlp_step, result, save
-from latentlib.precision import autocast
+from latentlib.training.precision import autocast
 
 MODELS = {"chapters' MLP": dict(hidden_sizes=(512, 256), embedding_size=16),
           "N2D's MLP": dict(hidden_sizes=(500, 500, 2000), embedding_size=10)}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 
 def timed(specs: list, scheduler: str, store: Path) -> tuple[float, list]:
-    from latentlib.sweep import warm
+    from latentlib.training.sweep import warm
 
     start = time.perf_counter()
     report = warm(specs, scheduler, store=store, progress=False)
@@ -39,8 +39,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="longer fits than the profile's (default: its epochs)")
     args = parser.parse_args()
 
-    from latentlib.fit import torch_threads
-    from latentlib.plan import plan_study
+    from latentlib.training.fit import torch_threads
+    from latentlib.training.plan import plan_study
 
     specs = plan_study("02_triplet_vs_mse", args.profile, {"epochs": args.epochs} if args.epochs else {})
     with tempfile.TemporaryDirectory() as scratch:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from latentlib.config import PROFILES
-from latentlib.datasets import FETCHERS
+from latentlib import studies
 
 
 def parse_value(text: str) -> Any:
@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="no progress lines")
 
     data = commands.add_parser("data", help="fetch (or check) a dataset under the data root")
-    data.add_argument("dataset", choices=["all", *sorted(FETCHERS)], help="a dataset, or 'all' of them")
+    data.add_argument("dataset", help="a dataset (mnist, fashion_mnist, drumkits, ...; a wrong name lists them), "
+                      "or 'all' of them")
     data.add_argument("--root", type=Path, help="data root (default $LATENTLIB_DATA or ~/.cache/latentlib)")
 
     sweep = commands.add_parser("sweep", help="train every fit of a grid of parameters and seeds into the fit "
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.formatwarning = _short_warning
     args = build_parser().parse_args(fold_parameters(list(sys.argv[1:] if argv is None else argv)))
-    from latentlib import runner
+    from latentlib.book import runner
 
     started = float(int(time.time()))  # records carry whole seconds: compare what this command wrote
     try:
@@ -132,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             names = runner.study_names() if args.names == ["all"] else args.names
             root = runner.require_root()
             executed, results = runner.run_dirs(root, reference=args.reference)
+            # a target that cannot take the run is refused before anything trains (--scheduler included)
+            runner.check_targets(root, args.output_dir or executed, args.results_dir or results)
             if args.scheduler:
                 studies = [runner.find_notebook(name, root).stem for name in names]
                 one_point = {k: [v] for k, v in _parameters(args.parameter).items() if v is not None}
@@ -144,9 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             for done in executions:
                 print(f"{done.study}: {done.output} ({done.records} records, {done.wall_seconds:.1f} s)")
             if args.reference and args.results_dir is None and executions:  # the results page follows them
-                from latentlib.report import write_results_page
+                from latentlib.book.report import write_results_page
+                from latentlib.book.summary import write_summary_page
 
-                print(f"results page: {write_results_page()}")
+                print(f"results page: {write_results_page()}\nwhat reproduced: {write_summary_page()}")
             elif executions:
                 _reproduction(root, args.results_dir or results, since=started)
             if failed:
@@ -160,13 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                                                  keep_going=True, progress=not args.quiet,
                                                  allow_dirty=args.allow_dirty, output_dir=executed,
                                                  results_dir=results)
-            from latentlib.report import results_page, write_results_page
+            from latentlib.book.report import results_page, write_results_page
+            from latentlib.book.summary import summary_page, write_summary_page
 
             if args.reference or args.no_run:
                 write_results_page()  # the paper-vs-ours page is generated from the records
+                write_summary_page()  # and so is "What reproduced"
                 html = runner.build_book(path_output=args.path_output)
             else:  # the user's run: its chapters, its results page and how it compares with the reference
-                pages = {"paper_vs_ours": results_page(results)}
+                pages = {"paper_vs_ours": results_page(results), "what_reproduced": summary_page(results)}
                 report = _reproduction(root, results, since=started)
                 if report is not None:
                     pages["reproduction"] = report
@@ -180,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             return _check(args)
         elif args.command == "data":
-            from latentlib.datasets import fetch
+            from latentlib.studies import fetch
 
             failed = []
-            for name in sorted(FETCHERS) if args.dataset == "all" else [args.dataset]:
+            for name in studies.fetchers() if args.dataset == "all" else [args.dataset]:
                 try:
                     print(f"{name}: {fetch(name, args.root)}", flush=True)
                 except (FileNotFoundError, OSError, RuntimeError) as error:
@@ -198,10 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "sweep":
             return _sweep(args)
         elif args.command == "list":
-            from latentlib.studies import STUDY_CONFIGS, config_class
 
             for study in runner.study_names():
-                config = config_class(study) if study in STUDY_CONFIGS else None
+                config = studies.config_class(study) if study in studies.names() else None
                 params = ", ".join(config.parameter_names()) if config else "(no config)"
                 print(f"{study}: {params}")
     except (ValueError, FileNotFoundError, RuntimeError) as error:
@@ -213,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
 def _warm_store(studies: list[str], profile: str, grid: dict[str, Any], seeds: list[int] | None,
                 scheduler: str, quiet: bool) -> Any:
     """Plan the fits of ``studies`` over ``grid`` and train them into the fit store."""
-    from latentlib.executor import parse_scheduler
-    from latentlib.sweep import plan_sweep, warm
+    from latentlib.training.executor import parse_scheduler
+    from latentlib.training.sweep import plan_sweep, warm
 
     parse_scheduler(scheduler)  # a bad --scheduler fails before any data loads
     if not isinstance(grid, dict):
@@ -234,8 +239,8 @@ def _warm_store(studies: list[str], profile: str, grid: dict[str, Any], seeds: l
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from latentlib import runner
-    from latentlib.sweep import read_grid
+    from latentlib.book import runner
+    from latentlib.training.sweep import read_grid
 
     spec = read_grid(args.file) if args.file else {}
     root = runner.require_root()
@@ -265,12 +270,12 @@ def _sweep(args: argparse.Namespace) -> int:
 def _reproduction(root: Path, results: Path, since: float | None = None) -> str | None:
     """Compare a run's records with the committed reference; print the summary and write
     the report beside the run. Returns the report's Markdown (None without a reference)."""
-    from latentlib import runner
+    from latentlib.book import runner
 
     reference = root / runner.RESULTS
     if not reference.is_dir():
         return None
-    from latentlib.reproduce import compare_runs
+    from latentlib.book.reproduce import compare_runs
 
     report = compare_runs(results, reference, since=since)
     text = report.markdown()
@@ -286,8 +291,8 @@ def _check(args: argparse.Namespace) -> int:
     """``latentlib check``: the chapters in ``smoke``, compared with ``tests/reference/smoke``."""
     import shutil
 
-    from latentlib import runner
-    from latentlib.reproduce import compare_runs
+    from latentlib.book import runner
+    from latentlib.book.reproduce import compare_runs
 
     root = runner.require_root()
     names = runner.study_names() if args.names == ["all"] else args.names

@@ -46,6 +46,19 @@ def check_seed(name: str, value: Any) -> None:
         fail(name, value, "an int >= 0")
 
 
+def check_int_range(name: str, value: Any, *, minimum: int, maximum: int | None = None, why: str = "") -> None:
+    """An int in ``[minimum, maximum]`` (no upper bound when ``maximum`` is None); the type
+    is checked before the range, so a string fails with this message, not a TypeError."""
+    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
+        allowed = f"an int >= {minimum}" if maximum is None else f"an int in [{minimum}, {maximum}]"
+        fail(name, value, allowed + (f" ({why})" if why else ""))
+
+
+def check_optional_seed(name: str, value: Any) -> None:
+    if value is not None:
+        check_seed(name, value)
+
+
 def check_positive_float(name: str, value: Any) -> None:
     if not _is_number(value) or not value > 0:
         fail(name, value, "a positive finite number")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlib.splits import LabelledSplit
+from latentlib.data.splits import LabelledSplit
 
 
 def prototype_split(per_class_train: int, per_class_test: int) -> LabelledSplit:

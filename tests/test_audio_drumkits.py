@@ -10,8 +10,8 @@ from audio_fixtures import write_drumkit
 
 from latentlib.audio.data import load_audio_clips
 from latentlib.audio.drumkits import CLASS_NAMES, SYSTEM_FOLDER, instrument_class, load_drumkits
-from latentlib.datasets import fetch
-from latentlib.sources import DatasetNotFoundError
+from latentlib.studies import fetch
+from latentlib.data.sources import DatasetNotFoundError
 
 
 @pytest.mark.parametrize("name, expected", [

@@ -54,6 +54,12 @@ def test_bad_input_names_the_parameter():
         ring_seconds(x[:, 0], CONFIG)
     with pytest.raises(ValueError, match="groups"):
         correlation_ratio(np.arange(4.0), np.array([0, 1]))
+    values, groups = np.arange(4.0), np.array([0, 0, 1, 1])
+    # no draw at all would give NaN, not an error: the count is checked first
+    with pytest.raises(ValueError, match="repeats must be a positive int, got 0"):
+        shuffled_within_ratio(values, groups, within=groups, repeats=0)
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
+        shuffled_within_ratio(values, groups, within=groups, seed=-1)
 
 
 def test_correlation_ratio_by_hand():

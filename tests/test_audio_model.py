@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from latentlib.audio.models import SpectrogramAutoencoder, SpectrogramConfig
-from latentlib.autoencoder import Autoencoder, TrainConfig, fit_autoencoder
+from latentlib.training.autoencoder import Autoencoder, TrainConfig, fit_autoencoder
 
 
 @pytest.mark.parametrize("shape, channels", [((1, 64, 173), (8, 16, 32)), ((1, 32, 173), (8, 16)),
@@ -58,6 +58,19 @@ def test_fit_autoencoder_trains_it_and_the_loss_falls(tmp_path):
     assert again.from_cache and again.history == fit.history
     with torch.no_grad():
         torch.testing.assert_close(again.model.encode(torch.from_numpy(x)), fit.model.encode(torch.from_numpy(x)))
+
+
+@pytest.mark.parametrize(("shape", "message"), [
+    # not a sequence: the length used to be taken first, a TypeError
+    (64, r"input_shape must be \(channels, mel bands, frames\): three positive ints, got 64"),
+    ((1, 64), r"input_shape must be \(channels, mel bands, frames\): three positive ints, got \(1, 64\)"),
+    ((1, "64", 173), r"input_shape\[1\] must be a positive int, got '64'"),
+    ((1, 64, True), r"input_shape\[2\] must be a positive int, got True"),
+    ((1, 4, 173), r"input_shape must be .*bands and frames >= 2 \*\* len\(channels\) = 8, got \(1, 4, 173\)"),
+])
+def test_a_bad_input_shape_is_named_with_what_is_allowed(shape, message):
+    with pytest.raises(ValueError, match=message):
+        SpectrogramConfig(input_shape=shape, channels=(8, 8, 8))
 
 
 def test_channel_widths_may_repeat_and_a_bad_one_is_named():

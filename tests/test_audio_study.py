@@ -14,8 +14,8 @@ from latentlib.audio.study import (AUTOENCODER, MEAN_SPECTRUM, PCA, TRUE_BOTTLEN
                                    confusion_table, neighbour_table, overlap_matrix, overlap_summary, pick_queries,
                                    run_audio_study)
 from latentlib.audio.urbansound import load_urbansound8k
-from latentlib.probe import nearest_neighbours, neighbour_precision
-from latentlib.results import load_records
+from latentlib.evaluation.probe import nearest_neighbours, neighbour_precision
+from latentlib.book.results import load_records
 
 
 @pytest.fixture
@@ -171,8 +171,8 @@ def test_a_text_file_named_wav_is_skipped_with_a_reason(tmp_path):
 
 @pytest.mark.filterwarnings("ignore:3 of 21 audio clips skipped")  # the fixture's bad files, checked once
 def test_equal_size_baselines_are_scored_exactly_like_the_autoencoder(clips):
-    from latentlib.baselines import PCAEmbedding
-    from latentlib.evaluate import kmeans_labels, score_clusters
+    from latentlib.evaluation.baselines import PCAEmbedding
+    from latentlib.evaluation.evaluate import kmeans_labels, score_clusters
 
     study = run_audio_study(small_config(), clips, progress=False, write=False)
     x_train = study.features.x[study.train_idx]

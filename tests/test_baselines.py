@@ -5,10 +5,10 @@ import itertools
 import numpy as np
 import pytest
 
-from latentlib.baselines import PCAEmbedding, flatten
-from latentlib.manifold import cluster_manifold
-from latentlib.metrics import cluster_accuracy
-from latentlib.probe import knn_accuracy
+from latentlib.evaluation.baselines import PCAEmbedding, flatten
+from latentlib.evaluation.manifold import cluster_manifold
+from latentlib.evaluation.metrics import cluster_accuracy
+from latentlib.evaluation.probe import knn_accuracy
 
 
 @pytest.fixture
@@ -46,10 +46,22 @@ def test_pca_reconstruction_with_all_components_is_exact(images):
     np.testing.assert_allclose(pca.inverse_transform(pca.transform(train), (1, 6, 6)), train, atol=1e-4)
 
 
-@pytest.mark.parametrize("bad", [0, 37, 2.5, True])
-def test_pca_rejects_impossible_sizes(images, bad):
-    with pytest.raises(ValueError, match="n_components must be an int in"):
-        PCAEmbedding(bad).fit(images[0])
+@pytest.mark.parametrize("bad", [0, 2.5, True, "4"])
+def test_pca_rejects_a_size_that_is_not_a_positive_int_at_once(bad):
+    with pytest.raises(ValueError, match=f"n_components must be an int >= 1, got {bad!r}"):
+        PCAEmbedding(bad)
+
+
+def test_pca_rejects_more_components_than_the_data_has(images):
+    pca = PCAEmbedding(37)  # the data (36 pixels) bounds it only at fit
+    with pytest.raises(ValueError, match=r"n_components must be an int in \[1, 36\] .*shape \(\d+, 36\).*got 37"):
+        pca.fit(images[0])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0"])
+def test_pca_rejects_a_bad_seed(bad):
+    with pytest.raises(ValueError, match=f"random_state must be an int >= 0, got {bad!r}"):
+        PCAEmbedding(4, random_state=bad)
 
 
 def test_knn_probe_on_separable_and_random_labels():

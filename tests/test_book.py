@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from latentlib.runner import BANNER_TAG, chapter_library_digest, source_digest, study_names
+from latentlib.book.runner import BANNER_TAG, chapter_library_digest, source_digest, study_names
 
 
 @pytest.mark.parametrize("study", study_names())
@@ -58,7 +58,7 @@ def test_book_builds_without_warnings(root, tmp_path):
 def test_a_users_run_is_built_with_its_own_chapters_and_reproduction_page(root, tmp_path):
     import shutil
 
-    from latentlib.runner import build_book, stage_run_book
+    from latentlib.book.runner import build_book, stage_run_book
 
     run = tmp_path / "run"
     (run / "executed").mkdir(parents=True)

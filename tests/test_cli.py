@@ -40,7 +40,7 @@ def test_negative_numbers_and_exponents_are_values_not_options():
 
 
 def test_a_users_run_is_kept_apart_from_the_reference(root):
-    from latentlib.runner import run_dirs
+    from latentlib.book.runner import run_dirs
 
     executed, results = run_dirs(root)
     assert executed == root / "_build" / "run" / "executed" and results == root / "_build" / "run" / "results"

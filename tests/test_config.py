@@ -2,7 +2,7 @@ import pytest
 
 from latentlib.images.config import EmbeddingSizeConfig
 from latentlib.studies import config_for
-from latentlib.results import variant
+from latentlib.book.results import variant
 
 
 def test_profiles_differ_only_where_they_say():
@@ -75,3 +75,58 @@ def test_config_for_knows_the_studies():
     assert isinstance(config_for("01_embedding_size", "smoke"), EmbeddingSizeConfig)
     with pytest.raises(ValueError, match="study must be one of .*01_embedding_size"):
         config_for("99_nothing")
+
+
+# ------------------------------------------------------------------- image configs: type before range
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    # a string used to reach `"5" < 2` first: a TypeError instead of the parameter's message
+    ({"umap_neighbors": "5"}, "umap_neighbors must be an int >= 2, got '5'"),
+    ({"umap_neighbors": 1}, "umap_neighbors must be an int >= 2, got 1"),
+    ({"umap_neighbors": True}, "umap_neighbors must be an int >= 2, got True"),
+    ({"umap_neighbors": 2.5}, "umap_neighbors must be an int >= 2, got 2.5"),
+])
+def test_whole_set_config_checks_the_type_before_the_range(overrides, message):
+    from latentlib.images.config import WholeSetClusteringConfig
+
+    with pytest.raises(ValueError, match=message):
+        WholeSetClusteringConfig.from_profile("quick", **overrides)
+    assert WholeSetClusteringConfig.from_profile("quick", umap_neighbors=2).umap_neighbors == 2
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"classes_per_batch": "11"}, r"classes_per_batch must be an int >= 2 .*got '11'"),
+    ({"classes_per_batch": 11}, "classes_per_batch must be at most the 10 classes of mnist, got 11"),
+    ({"samples_per_class": "4"}, r"samples_per_class must be an int >= 2 .*got '4'"),
+    ({"margin": float("inf")}, "margin must be a positive finite number, got inf"),
+    ({"triplet_weight": float("inf")}, "triplet_weight must be a positive finite number, got inf"),
+    ({"triplet_weight": "1"}, "triplet_weight must be a positive finite number, got '1'"),
+    ({"miner": "hardest"}, "miner must be one of 'all', 'batch_hard', 'semi_hard', got 'hardest'"),
+])
+def test_cluster_tables_config_names_each_bad_triplet_setting(overrides, message):
+    from latentlib.images.config import TripletVsMseConfig
+
+    with pytest.raises(ValueError, match=message):
+        TripletVsMseConfig.from_profile("quick", **overrides)
+
+
+@pytest.mark.parametrize("hypotheses", [3, "conv", (), ("conv", "nothing")])
+def test_gap_hypotheses_must_be_a_list_of_known_names(hypotheses):
+    from latentlib.images.config import MseGapConfig
+
+    with pytest.raises(ValueError, match="hypotheses must be a non-empty list of tsne_view"):
+        MseGapConfig.from_profile("quick", hypotheses=hypotheses)
+
+
+def test_the_miner_names_are_the_losses_table(monkeypatch):
+    """One table of miners (latentlib.images.losses.MINERS): the config accepts each of
+    its names and follows it when it changes."""
+    from latentlib.images import config, losses
+    from latentlib.images.config import TripletVsMseConfig
+
+    assert not hasattr(config, "TRIPLET_MINERS")
+    for miner in losses.MINERS:
+        assert TripletVsMseConfig.from_profile("quick", miner=miner).miner == miner
+    monkeypatch.setattr(losses, "MINERS", ("all",))
+    with pytest.raises(ValueError, match="miner must be one of 'all', got 'semi_hard'"):
+        TripletVsMseConfig.from_profile("quick", miner="semi_hard")

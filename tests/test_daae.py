@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from latentlib.fit import cache_dir, set_seed
+from latentlib.training.fit import cache_dir, set_seed
 from latentlib.text.config import TextDAAEConfig
 from latentlib.text.decoding import encode_ids, interpolate, reconstruct_ids, token_accuracy
 from latentlib.text.models import (Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch,

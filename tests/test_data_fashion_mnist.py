@@ -6,10 +6,11 @@ import struct
 import numpy as np
 import pytest
 
-from latentlib.datasets import FETCHERS
+from latentlib.images import fashion_mnist
+from latentlib.studies import fetchers
 from latentlib.images import fashion_mnist
 from latentlib.images.fashion_mnist import DEBIAN_ENV, load_fashion_mnist
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError
 
 
 def idx_images(images):
@@ -73,4 +74,4 @@ def test_a_truncated_file_is_reported_not_used(debian_dir, tmp_path):
 def test_unknown_source_and_fetcher(tmp_path):
     with pytest.raises(ValueError, match="source must be one of"):
         load_fashion_mnist("npm", root=tmp_path)
-    assert FETCHERS["fashion_mnist"] == "latentlib.images.fashion_mnist:fetch"
+    assert fetchers()["fashion_mnist"] is fashion_mnist.fetch

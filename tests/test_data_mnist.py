@@ -11,7 +11,7 @@ import pytest
 
 from latentlib.images import mnist
 from latentlib.images.mnist import load_mnist
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, file_digest
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, file_digest
 
 PER_CLASS = 20
 

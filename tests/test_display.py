@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 
-from latentlib.display import format_cell, format_number, show
-from latentlib.plots import COLUMN_WIDTH, panel_grid
-from latentlib.tables import mean_std
+from latentlib.book.display import format_cell, format_number, show
+from latentlib.book.plots import COLUMN_WIDTH, panel_grid
+from latentlib.book.tables import mean_std
 
 
 def test_cells_print_three_decimals_integers_as_integers_and_no_nan():
@@ -42,3 +42,92 @@ def test_panel_grid_wraps_at_two_columns_within_the_column_width():
     assert len(axes) == 3
     assert fig.get_size_inches()[0] == COLUMN_WIDTH
     assert sum(ax.get_visible() for ax in fig.axes) == 3
+
+
+# a notebook kernel stand-in: records what the book registers with it
+FAKE_KERNEL = r"""
+import sys
+import IPython
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib_inline.backend_inline as inline
+
+calls = []
+
+class Formatter:
+    def for_type(self, kind, function):
+        calls.append(("table format", kind.__name__))
+
+class DisplayFormatter:
+    formatters = {"text/html": Formatter()}
+
+class Events:  # pyplot hooks its redraw into a kernel's events
+    def register(self, *args):
+        pass
+
+class Shell:
+    display_formatter = DisplayFormatter()
+    events = Events()
+
+IPython.get_ipython = lambda: Shell.instance
+Shell.instance = Shell()
+inline.set_matplotlib_formats = lambda *formats: calls.append(("figures", formats))
+"""
+
+
+def run_in_fake_kernel(body: str, result: str = "calls"):
+    """Run ``body`` in a fresh interpreter whose IPython kernel is the recording stand-in;
+    return the value of ``result`` there."""
+    import ast
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FAKE_KERNEL + body + f"\nprint(repr({result}))"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+
+SET_UP = [("table format", "DataFrame"), ("figures", ("retina",))]
+
+# each figure function of latentlib.book.plots, drawn in a kernel not yet set up, then again
+DRAW_EACH = """
+import numpy as np
+import pandas as pd
+import latentlib.book.plots as plots
+from latentlib.book import display
+
+seen = {"import": list(calls)}
+summary = pd.DataFrame({"silhouette_mean": [0.5, 0.6], "silhouette_std": [0.1, 0.1]},
+                       index=pd.MultiIndex.from_tuples([("a", 4), ("a", 8)]))
+draws = {
+    "plot_training_curves": lambda: plots.plot_training_curves({"a": [1.0, 0.5]}),
+    "panel_grid": lambda: plots.panel_grid(2),
+    "scatter_by_class": lambda: plots.scatter_by_class(plots.plt.subplots()[1], np.zeros((2, 2)),
+                                                       np.array([0, 1]), title="t"),
+    "plot_metric_vs_size_with_paper": lambda: plots.plot_metric_vs_size_with_paper(summary, methods={"a": "A"}),
+    "plot_metric_panels": lambda: plots.plot_metric_panels(summary, methods={"a": "A"}, metrics=("silhouette",)),
+}
+for name, draw in draws.items():
+    display._set_up_in = None  # a fresh kernel
+    calls.clear()
+    draw()
+    first = list(calls)
+    draw()
+    seen[name] = (first, calls[len(first):])
+"""
+
+
+def test_importing_the_plots_sets_nothing_up_and_each_figure_function_does_once():
+    seen = run_in_fake_kernel(DRAW_EACH, "seen")
+    assert seen.pop("import") == []  # importing did nothing
+    assert seen == {name: (SET_UP, []) for name in seen}  # set up at the first figure, not again
+    assert len(seen) == 5
+
+
+def test_setup_is_explicit_and_does_nothing_outside_a_kernel():
+    from latentlib.book import display
+
+    display.setup()  # no IPython shell in pytest: nothing to register, no error
+    display.ensure_setup()
+    assert run_in_fake_kernel("from latentlib.book import display\ndisplay.setup()\n") == SET_UP

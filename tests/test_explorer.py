@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from chromium import MISSING, SKIP_REASON, start_chromium
 
-from latentlib.explorer import audio_clips, image_thumbnails, latent_explorer, spectrogram_thumbnails, \
+from latentlib.book.explorer import audio_clips, image_thumbnails, latent_explorer, spectrogram_thumbnails, \
     stratified_subsample
 
 NAMES = ["zero", "one", "two"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, first_available
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, first_available
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -136,7 +136,7 @@ def test_an_absent_source_falls_back_and_says_so(tmp_path, monkeypatch):
 
 
 def test_a_split_missing_a_class_is_refused():
-    from latentlib.splits import LabelledSplit, subset
+    from latentlib.data.splits import LabelledSplit, subset
 
     labels = np.array([0, 0, 1, 1])
     split = LabelledSplit(x_train=np.zeros((4, 2)), y_train=labels, x_test=np.zeros((2, 2)),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from latentlib.fit import Trainer, cache_dir, code_digest, fit_key, run_fit, torch_threads
+from latentlib.training.fit import Trainer, cache_dir, code_digest, fit_key, run_fit, torch_threads
 
 
 class LineTrainer(Trainer):
@@ -73,7 +74,50 @@ def test_the_key_follows_the_code_that_trains(tmp_path, monkeypatch):
     module.write_text(textwrap.dedent("SCALE = 2  # a changed model\n"))
     sys.modules.pop("line_model_v", None)
     assert fit_key(LineTrainer(code=("line_model_v",))) != before
-    assert code_digest(("latentlib.fit",)) == code_digest(("latentlib.fit",))
+
+
+LOSS = '''"""A loss."""
+
+
+def loss(x):
+    """Squared error."""
+    return x ** 2  # the plain one
+'''
+
+
+def test_the_code_digest_follows_code_not_docstrings_or_comments(tmp_path, monkeypatch):
+    module = tmp_path / "line_loss_v.py"
+    module.write_text(LOSS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("line_loss_v", None)
+    before = code_digest(("line_loss_v",))
+    key = fit_key(LineTrainer(code=("line_loss_v",)))
+    for old, new in [('"""Squared error."""', '"""The squared error,\n    summed over nothing."""'),
+                     ("# the plain one", "# plain"), ('"""A loss."""\n', "")]:
+        module.write_text(LOSS.replace(old, new))
+        assert code_digest(("line_loss_v",)) == before, (old, new)
+        assert fit_key(LineTrainer(code=("line_loss_v",))) == key  # the cached fits stay valid
+    module.write_text(LOSS.replace("x ** 2", "x ** 3"))  # a changed function body
+    assert code_digest(("line_loss_v",)) != before
+    assert fit_key(LineTrainer(code=("line_loss_v",))) != key
+
+
+def test_fit_store_and_store_choose_the_cache_without_touching_the_environment(tmp_path):
+    import os
+
+    from latentlib.training.fit import fit_store
+
+    env = os.environ.get("LATENTLIB_CACHE")
+    explicit = run_fit(LineTrainer(seed=11), device="cpu", progress=False, store=tmp_path / "explicit")
+    assert (tmp_path / "explicit" / f"line-{explicit.key}.pt").exists()
+    assert not (cache_dir() / f"line-{explicit.key}.pt").exists()
+    with fit_store(tmp_path / "scoped") as store:
+        assert cache_dir() == store == tmp_path / "scoped"
+        assert os.environ.get("LATENTLIB_CACHE") == env
+        scoped = run_fit(LineTrainer(seed=12), device="cpu", progress=False)
+        assert cache_dir(tmp_path / "other") == tmp_path / "other"  # an explicit store wins
+    assert (tmp_path / "scoped" / f"line-{scoped.key}.pt").exists()
+    assert cache_dir() == Path(env) and os.environ.get("LATENTLIB_CACHE") == env
 
 
 def test_an_unreadable_cache_entry_is_refitted_with_a_warning():
@@ -96,7 +140,7 @@ def test_torch_threads_sets_and_restores():
 
 
 def test_fingerprint_is_about_content():
-    from latentlib.fit import fingerprint
+    from latentlib.training.fit import fingerprint
 
     a = np.arange(6, dtype=np.float32)
     assert fingerprint(a) == fingerprint(a.copy())

@@ -131,12 +131,20 @@ def test_no_triplets_gives_zero_with_a_graph():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(margin=0.0), "margin must be a positive number"),
-    (dict(margin=-1.0), "margin must be a positive number"),
-    (dict(miner="hardest"), "miner must be one of 'all', 'batch_hard', 'semi_hard'"),
-    (dict(samples_per_class=1), "samples_per_class must be an int >= 2"),
-    (dict(classes_per_batch=1), "classes_per_batch must be an int >= 2"),
-    (dict(weight=0), "triplet_weight must be a positive number"),
+    (dict(margin=0.0), "margin must be a positive finite number, got 0.0"),
+    (dict(margin=-1.0), "margin must be a positive finite number, got -1.0"),
+    # 1e999 parses as inf: every triplet would stay active and the loss would be inf
+    (dict(margin=float("inf")), "margin must be a positive finite number, got inf"),
+    (dict(margin=float("nan")), "margin must be a positive finite number, got nan"),
+    (dict(margin="1"), "margin must be a positive finite number, got '1'"),
+    (dict(miner="hardest"), "miner must be one of 'all', 'batch_hard', 'semi_hard', got 'hardest'"),
+    (dict(samples_per_class=1), r"samples_per_class must be an int >= 2 \(a positive needs"),
+    (dict(classes_per_batch=1), r"classes_per_batch must be an int >= 2 \(triplets need"),
+    (dict(classes_per_batch="10"), r"classes_per_batch must be an int >= 2 .*got '10'"),
+    (dict(weight=0), "triplet_weight must be a positive finite number, got 0"),
+    (dict(weight=float("inf")), "triplet_weight must be a positive finite number, got inf"),
+    (dict(weight=True), "triplet_weight must be a positive finite number, got True"),
+    (dict(normalize_embeddings="yes"), "normalize_embeddings must be True or False, got 'yes'"),
 ])
 def test_bad_triplet_settings_fail_with_a_clear_message(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -144,9 +152,15 @@ def test_bad_triplet_settings_fail_with_a_clear_message(kwargs, message):
 
 
 def test_loss_rejects_a_bad_margin_and_reducer():
-    with pytest.raises(ValueError, match="margin"):
+    with pytest.raises(ValueError, match="margin must be a positive finite number, got 0"):
         TripletMarginLoss(0)
-    with pytest.raises(ValueError, match="reducer"):
+    with pytest.raises(ValueError, match="margin must be a positive finite number, got inf"):
+        TripletMarginLoss(float("inf"))
+    with pytest.raises(ValueError, match="margin must be a positive finite number, got inf"):
+        make_miner("semi_hard", margin=float("inf"))
+    with pytest.raises(ValueError, match="miner must be one of 'all', 'batch_hard', 'semi_hard', got 'hard'"):
+        make_miner("hard", margin=1.0)
+    with pytest.raises(ValueError, match="reducer must be one of 'mean_nonzero', 'mean', got 'sum'"):
         TripletMarginLoss(1.0, reducer="sum")
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from latentlib import metrics
-from latentlib.evaluate import evaluate_embedding
+from latentlib.evaluation import metrics
+from latentlib.evaluation.evaluate import evaluate_embedding
 
 
 def brute_force_accuracy(y_true, y_pred):

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latentlib import pypi_files
+from latentlib.data import pypi_files
 from latentlib.images import mnist_official as m
 from latentlib.images.mnist_official import load_official, official_zip, read_idx_zip
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root, file_digest
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, file_digest
 
 N_TRAIN, N_TEST = 30, 20
 

@@ -10,7 +10,7 @@ import pytest
 from papermill.parameterize import parameterize_notebook
 
 from latentlib.studies import config_class
-from latentlib.runner import study_names
+from latentlib.book.runner import study_names
 
 STUDIES = study_names()
 

@@ -12,12 +12,12 @@ import pytest
 import torch
 from torch import nn
 
-from latentlib.autoencoder import ReconstructionTrainer, TrainConfig
-from latentlib.evaluate import encode, reconstruct
-from latentlib.fit import batch_indices, cache_dir, code_digest, fit_key, run_fit, set_seed, temporary_path
+from latentlib.training.autoencoder import ReconstructionTrainer, TrainConfig
+from latentlib.evaluation.evaluate import encode, reconstruct
+from latentlib.training.fit import batch_indices, cache_dir, code_digest, fit_key, run_fit, set_seed, temporary_path
 from latentlib.images.config import EmbeddingSizeConfig
 from latentlib.images.models import MLPConfig
-from latentlib.studies import STUDY_CONFIGS, config_class
+from latentlib.studies import config_class, names
 
 MODEL = MLPConfig(input_shape=(1, 8, 8), hidden_sizes=(32, 16), embedding_size=4)
 TRAIN = TrainConfig(epochs=6, batch_size=32, learning_rate=3e-3, seed=0)
@@ -61,7 +61,7 @@ def test_fp32_is_the_default_and_trains_exactly_as_a_plain_loop(x):
 
 def test_fp32_keeps_the_key_it_had_before_precision_existed_and_bf16_changes_it(x):
     fits = trainer(x)
-    payload = {"kind": fits.kind, **fits.payload(), "code": code_digest(("latentlib.fit", *fits.code))}
+    payload = {"kind": fits.kind, **fits.payload(), "code": code_digest(("latentlib.training.fit", *fits.code))}
     before = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
     assert fit_key(fits) == fit_key(fits, "fp32") == before
     assert fit_key(fits, "bf16") != before
@@ -122,7 +122,7 @@ def test_a_bad_precision_is_refused_naming_the_parameter_and_the_choices(x):
         EmbeddingSizeConfig.from_profile("quick", precision="fp16x")
 
 
-@pytest.mark.parametrize("study", sorted(STUDY_CONFIGS))
+@pytest.mark.parametrize("study", names())
 def test_every_study_takes_precision_and_every_profile_keeps_fp32(study):
     cls = config_class(study)
     assert all(cls.from_profile(profile).precision == "fp32" for profile in ("smoke", "quick", "paper"))

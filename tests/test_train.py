@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from latentlib.evaluate import encode
-from latentlib.autoencoder import TrainConfig, batch_indices, fit_autoencoder
-from latentlib.fit import cache_dir
+from latentlib.evaluation.evaluate import encode
+from latentlib.training.autoencoder import TrainConfig, batch_indices, fit_autoencoder
+from latentlib.training.fit import cache_dir
 from latentlib.images.models import MLPConfig
 
 

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from latentlib.evaluate import encode
+from latentlib.evaluation.evaluate import encode
 from latentlib.images.losses import TripletConfig
-from latentlib.metrics import cluster_accuracy
+from latentlib.evaluation.metrics import cluster_accuracy
 from latentlib.images.models import ConvConfig, MLPConfig
-from latentlib.evaluate import kmeans_labels
-from latentlib.autoencoder import TrainConfig
-from latentlib.fit import cache_dir
+from latentlib.evaluation.evaluate import kmeans_labels
+from latentlib.training.autoencoder import TrainConfig
+from latentlib.training.fit import cache_dir
 from latentlib.images.training import check_class_balanced, class_balanced_batches
 from latentlib.images.training import fit_image_autoencoder as fit_autoencoder
 

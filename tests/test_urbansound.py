@@ -8,8 +8,8 @@ from audio_fixtures import US8K_CLASSES, write_urbansound8k
 
 from latentlib.audio.data import load_audio_clips
 from latentlib.audio.urbansound import load_urbansound8k
-from latentlib.datasets import fetch
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
+from latentlib.studies import fetch
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
 """The Yelp loader on files written in the real layout, and the offline mirror behind it."""
 
 import bz2
-import importlib
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from latentlib.datasets import FETCHERS
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError
-from latentlib.splits import LabelledSplit
+from latentlib.studies import fetchers
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError
+from latentlib.data.splits import LabelledSplit
 from latentlib.text import rotten_tomatoes, yelp
 from latentlib.text.yelp import load_yelp
 
@@ -75,12 +74,8 @@ def test_bad_source_and_length_are_value_errors(tmp_path):
         load_yelp("yelp", root=tmp_path, max_words=0)
 
 
-def test_fetchers_registered():
-    def resolve(name):
-        module, function = FETCHERS[name].split(":")
-        return getattr(importlib.import_module(module), function)
-
-    assert resolve("yelp") is yelp.fetch and resolve("rotten_tomatoes") is rotten_tomatoes.fetch
+def test_fetchers_declared():
+    assert fetchers()["yelp"] is yelp.fetch and fetchers()["rotten_tomatoes"] is rotten_tomatoes.fetch
 
 
 def fake_wheel(path, rows):

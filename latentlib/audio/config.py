@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentlib.config import StudyConfig, check_device
-from latentlib.precision import check_precision
+from latentlib.training.precision import check_precision
 from latentlib.validation import (
     check_choice,
     check_int_tuple,

@@ -18,8 +18,8 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from latentlib.audio.data import AudioClips
-from latentlib.sources import DatasetNotFoundError, data_root
+from latentlib.audio.clips import AudioClips
+from latentlib.data.sources import DatasetNotFoundError, data_root
 
 SYSTEM_FOLDER = Path("/usr/share/hydrogen/data/drumkits")
 PACKAGE = "hydrogen-drumkits"

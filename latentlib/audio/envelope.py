@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentlib.audio.features import FeatureConfig
-from latentlib.validation import check_positive_float, fail
+from latentlib.validation import check_positive_float, check_positive_int, check_seed, fail
 
 
 def frame_levels(x: np.ndarray, config: FeatureConfig) -> np.ndarray:
@@ -72,6 +72,8 @@ def shuffled_within_ratio(values: np.ndarray, groups: np.ndarray, *, within: np.
                           repeats: int = 200) -> float:
     """The chance level of :func:`within_correlation_ratio`: its mean with ``groups``
     shuffled inside each stratum (small groups give eta squared above 0 by chance)."""
+    check_seed("seed", seed)
+    check_positive_int("repeats", repeats)
     rng = np.random.default_rng(seed)
     groups, within = np.asarray(groups), np.asarray(within)
     draws = []

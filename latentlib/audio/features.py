@@ -27,7 +27,7 @@ import pandas as pd
 from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
 # no torch here, directly or through an import: joblib workers import this module
-from latentlib.sources import data_root
+from latentlib.data.sources import data_root
 from latentlib.validation import check_optional_positive_int, check_positive_float, check_positive_int, fail
 
 # bump when a change to the computation makes old cached features wrong

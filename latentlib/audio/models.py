@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from latentlib.autoencoder import Autoencoder, check_embedding_size
+from latentlib.training.autoencoder import Autoencoder, check_embedding_size
 from latentlib.validation import check_positive_int, fail
 
 
@@ -35,11 +35,15 @@ class SpectrogramConfig:
             fail("channels", self.channels, "a non-empty list of positive ints (filters per conv block)")
         for index, width in enumerate(self.channels):
             check_positive_int(f"channels[{index}]", width)
-        if (len(self.input_shape) != 3
-                or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in self.input_shape)
-                or min(self.input_shape[1:]) < 2 ** len(self.channels)):
+        # the type first (three ints), then the size the strided blocks need
+        if not isinstance(self.input_shape, (tuple, list)) or len(self.input_shape) != 3:
+            fail("input_shape", self.input_shape, "(channels, mel bands, frames): three positive ints")
+        for index, size in enumerate(self.input_shape):
+            check_positive_int(f"input_shape[{index}]", size)
+        smallest = 2 ** len(self.channels)
+        if min(self.input_shape[1:]) < smallest:
             fail("input_shape", self.input_shape, "(channels, mel bands, frames) with bands and frames >= "
-                 f"2 ** len(channels) = {2 ** len(self.channels)}")
+                 f"2 ** len(channels) = {smallest}")
 
     def build(self) -> "SpectrogramAutoencoder":
         """A freshly initialised autoencoder of this architecture."""

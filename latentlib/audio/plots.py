@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.audio.features import FeatureConfig
-from latentlib.plots import COLUMN_WIDTH, PALETTE, project_2d
+from latentlib.book.plots import COLUMN_WIDTH, PALETTE, project_2d
 
 
 def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, title: str):

@@ -27,16 +27,16 @@ from latentlib.audio.envelope import (correlation_ratio, ring_seconds, shuffled_
                                       within_correlation_ratio)
 from latentlib.audio.features import FeatureConfig, Features, extract_features, load_clip
 from latentlib.audio.models import PooledBottleneckConfig, SpectrogramConfig
-from latentlib.autoencoder import TrainConfig, fit_autoencoder
-from latentlib.baselines import PCAEmbedding
-from latentlib.evaluate import encode, kmeans_labels, score_clusters
+from latentlib.training.autoencoder import TrainConfig, fit_autoencoder
+from latentlib.evaluation.baselines import PCAEmbedding
+from latentlib.evaluation.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.events import notice
-from latentlib.fit import FitResult, resolve_device, set_seed
-from latentlib.metrics import contingency, match_clusters
-from latentlib.probe import nearest_neighbours, neighbour_precision
-from latentlib.provenance import device_description
-from latentlib.results import make_record, write_record
-from latentlib.tables import mean_std
+from latentlib.training.fit import FitResult, resolve_device, set_seed
+from latentlib.evaluation.metrics import contingency, match_clusters
+from latentlib.evaluation.probe import nearest_neighbours, neighbour_precision
+from latentlib.book.provenance import device_description
+from latentlib.book.results import make_record, write_record
+from latentlib.book.tables import mean_std
 
 METRICS = ("silhouette", "acc", "nmi", "ari", "n_clusters_found")
 RING_METRICS = ("ring_by_cluster", "ring_by_cluster_within_class", "ring_by_cluster_within_class_shuffled")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from latentlib.audio.data import AudioClips
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root
+from latentlib.audio.clips import AudioClips
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root
 
 METADATA = Path("metadata") / "UrbanSound8K.csv"
 COLUMNS = ("slice_file_name", "fold", "classID", "class")

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from latentlib.config import StudyConfig, check_device
-from latentlib.precision import check_precision
+from latentlib.training.precision import check_precision
 from latentlib.validation import (
     check_choice,
     check_count,
+    check_int_range,
     check_int_tuple,
     check_n_clusters,
     check_positive_float,
@@ -92,7 +93,8 @@ IMAGE_MODELS = ("mlp", "conv")
 #: what the encoder's last layer ends with: ``linear`` (an unbounded code), ``sigmoid``
 #: (a saturating code in (0, 1)^d) or ``l2`` (a code on the unit sphere)
 BOTTLENECKS = ("linear", "sigmoid", "l2")
-TRIPLET_MINERS = ("all", "batch_hard", "semi_hard")
+# the miner names live in one table, latentlib.images.losses.MINERS: ``miner`` is checked
+# there, through triplet_config() (that module needs torch, which this one does not import)
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,8 @@ class ClusterTablesConfig(StudyConfig):
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)
         check_positive_float("learning_rate", self.learning_rate)
-        check_choice("miner", self.miner, TRIPLET_MINERS)
-        self.triplet_config()  # margin, lambda, P and K: named errors from TripletConfig
-        if self.classes_per_batch > N_CLASSES:
+        self.triplet_config()  # lambda, margin, miner, P and K: named errors from TripletConfig
+        if self.classes_per_batch > N_CLASSES:  # an int >= 2 by now (TripletConfig checked its type)
             fail("classes_per_batch", self.classes_per_batch, f"at most the {N_CLASSES} classes of {self.dataset}")
         check_n_clusters("n_clusters", self.n_clusters)
         check_positive_int("knn_neighbors", self.knn_neighbors)
@@ -207,25 +208,48 @@ QUICK_GAP_HYPOTHESES = tuple(h for h in GAP_HYPOTHESES if h not in ("conv", "lon
 @dataclass(frozen=True)
 class MseGapConfig(ClusterTablesConfig):
     """Study 06: the MSE-only silhouette gap to the paper's Table I, one variant per
-    hypothesis. The baseline is chapter 02's MSE grid (same fields, same fits)."""
+    hypothesis. The baseline is chapter 02's MSE grid (same fields, same fits); the 2-D
+    views are applied to the MSE runs, chapter 02's triplet runs and PCA alike."""
 
     study: ClassVar[str] = "06_mse_gap"
+    #: the columns a 2-D view can be applied to (latentlib.images.gap.COLUMNS)
+    VIEW_COLUMNS: ClassVar[tuple[str, ...]] = ("mse", "triplet", "pca")
+    VIEWS: ClassVar[tuple[str, ...]] = ("tsne_view", "umap_view")
     profiles: ClassVar[dict[str, dict[str, Any]]] = {
         "smoke": dict(ClusterTablesConfig.profiles["smoke"], hypotheses=GAP_HYPOTHESES, view_points=200,
-                      long_epochs=4, train_sizes=(300,)),
+                      view_seeds=(0,), view_check_points=("all",), long_epochs=4, train_sizes=(300,)),
         # one seed per trained variant and no conv / long variant keep the chapter to a few
         # CPU minutes; the scoring variants and the baseline use chapter 02's fits
         "quick": {},
+        # five training seeds x three draws of each view on 2,000 points, both views checked
+        # against 500 points and every point (about an hour of views on one core)
         "paper": dict(ClusterTablesConfig.profiles["paper"], hypotheses=GAP_HYPOTHESES, variant_seeds=(0, 1, 2, 3, 4),
-                      long_epochs=150, train_sizes=(10000, 30000)),
+                      long_epochs=150, train_sizes=(10000, 30000), view_points=2000,
+                      view_check_points=(500, "all"), view_check_views=("tsne_view", "umap_view")),
     }
 
     # the hypotheses to test (see latentlib.images.gap.HYPOTHESES)
     hypotheses: tuple[str, ...] = QUICK_GAP_HYPOTHESES
-    # seeds of the variants (a subset of seeds: the baseline runs every seed)
+    # seeds of the trained variants and of the training-split scoring (a subset of seeds:
+    # the baseline, the triplet runs, PCA and the 2-D views use every seed)
     variant_seeds: tuple[int, ...] = (0,)
-    # test points in the 2-D t-SNE / UMAP views (t-SNE is O(n log n) but slow on a CPU)
-    view_points: int = 2000
+    # test points in each draw of a 2-D t-SNE / UMAP view (a fresh random subsample per
+    # training seed and view seed), or "all". quick: 500, so the 216 views (2 views x 3
+    # columns x 4 sizes x 3 seeds x 3 draws) cost about 4 CPU minutes (one view on one core:
+    # t-SNE 1.5 s, UMAP 0.6 s); view_check_points measures what the subsample changes
+    view_points: int | str = 500
+    # seeds of the views: each training seed's embedding is viewed once per view seed
+    view_seeds: tuple[int, ...] = (0, 1, 2)
+    # the columns each view is applied to: "mse" (the baseline), "triplet" (chapter 02's
+    # triplet fits, same cache keys) and "pca"
+    view_columns: tuple[str, ...] = ("mse", "triplet", "pca")
+    # the subsample-size check: the MSE run at d = view_check_size, first seed, viewed by
+    # each of view_check_views at these numbers of points (or "all"), once per view seed,
+    # beside its view at view_points. quick: UMAP on every point (about 1 CPU minute:
+    # 8.5 s a view plus a one-off compilation); () for none
+    view_check_points: tuple[int | str, ...] = ("all",)
+    view_check_views: tuple[str, ...] = ("umap_view",)
+    view_check_size: int = 8
     # the longer training: three times the baseline's epochs
     long_epochs: int = 45
     # training images of the smaller-training-set variants
@@ -233,12 +257,34 @@ class MseGapConfig(ClusterTablesConfig):
 
     def validate(self) -> None:
         super().validate()
-        if not self.hypotheses or any(h not in GAP_HYPOTHESES for h in self.hypotheses):
+        if (not isinstance(self.hypotheses, tuple) or not self.hypotheses
+                or any(h not in GAP_HYPOTHESES for h in self.hypotheses)):
             fail("hypotheses", self.hypotheses, "a non-empty list of " + ", ".join(GAP_HYPOTHESES))
         check_int_tuple("variant_seeds", self.variant_seeds, minimum=0)
         if not set(self.variant_seeds) <= set(self.seeds):
             fail("variant_seeds", self.variant_seeds, f"a subset of seeds {self.seeds}")
-        check_positive_int("view_points", self.view_points)
+        check_count("view_points", self.view_points)
+        if self.view_points is None:
+            fail("view_points", self.view_points, "a positive int or 'all'")
+        check_int_tuple("view_seeds", self.view_seeds, minimum=0)
+        if (not isinstance(self.view_columns, tuple) or not self.view_columns
+                or len(set(self.view_columns)) != len(self.view_columns)
+                or any(c not in self.VIEW_COLUMNS for c in self.view_columns)):
+            fail("view_columns", self.view_columns, "a non-empty list of distinct " + ", ".join(self.VIEW_COLUMNS))
+        if any(h in self.hypotheses for h in self.VIEWS) and "mse" not in self.view_columns:
+            fail("view_columns", self.view_columns, "a list including 'mse' (the column the gap is about)")
+        if not isinstance(self.view_check_points, tuple) or \
+                len(set(self.view_check_points)) != len(self.view_check_points):
+            fail("view_check_points", self.view_check_points, "a list of distinct positive ints or 'all'")
+        for points in self.view_check_points:  # one equal to view_points adds nothing and is skipped
+            check_count("view_check_points", points)
+            if points is None:
+                fail("view_check_points", self.view_check_points, "a list of distinct positive ints or 'all'")
+        if not isinstance(self.view_check_views, tuple) or any(h not in self.VIEWS for h in self.view_check_views):
+            fail("view_check_views", self.view_check_views, "a list of " + ", ".join(self.VIEWS))
+        check_positive_int("view_check_size", self.view_check_size)
+        if self.view_check_points and self.view_check_views and self.view_check_size not in self.embedding_sizes:
+            fail("view_check_size", self.view_check_size, f"one of embedding_sizes {self.embedding_sizes}")
         check_positive_int("long_epochs", self.long_epochs)
         check_int_tuple("train_sizes", self.train_sizes)
 
@@ -274,7 +320,7 @@ class WholeSetClusteringConfig(StudyConfig):
     seeds: tuple[int, ...] = (0, 1, 2)
     n_clusters: int = 10
     # N2D's own settings: 10 neighbours, min_dist 0 (a re-run of its script with 20
-    # neighbours lost ACC: latentlib.paper.n2d_published)
+    # neighbours lost ACC: latentlib.book.paper.n2d_published)
     umap_neighbors: int = 10
     umap_min_dist: float = 0.0
     # the same recipe on the raw pixels (no autoencoder), one run per seed
@@ -294,8 +340,7 @@ class WholeSetClusteringConfig(StudyConfig):
         check_positive_float("learning_rate", self.learning_rate)
         check_int_tuple("seeds", self.seeds, minimum=0)
         check_n_clusters("n_clusters", self.n_clusters)
-        if self.umap_neighbors < 2 or isinstance(self.umap_neighbors, bool) or not isinstance(self.umap_neighbors, int):
-            fail("umap_neighbors", self.umap_neighbors, "an int >= 2")
+        check_int_range("umap_neighbors", self.umap_neighbors, minimum=2)
         check_unit_interval("umap_min_dist", self.umap_min_dist)
         check_bool("include_pixels", self.include_pixels)
         check_positive_int("silhouette_sample", self.silhouette_sample)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from latentlib.splits import LabelledSplit
+from latentlib.data.splits import LabelledSplit
 
 
 

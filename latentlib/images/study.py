@@ -11,18 +11,18 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # text bars: the book drops stderr, no widget state needed
 
-from latentlib.autoencoder import TrainConfig
-from latentlib.baselines import PCAEmbedding
-from latentlib.evaluate import encode, kmeans_labels, score_clusters
-from latentlib.fit import FitResult, resolve_device
+from latentlib.training.autoencoder import TrainConfig
+from latentlib.evaluation.baselines import PCAEmbedding
+from latentlib.evaluation.evaluate import encode, kmeans_labels, score_clusters
+from latentlib.training.fit import FitResult, resolve_device
 from latentlib.images.config import EmbeddingSizeConfig
 from latentlib.images.losses import detect_collapse
 from latentlib.images.models import ConvConfig, MLPConfig
 from latentlib.images.training import check_class_balanced, fit_image_autoencoder
-from latentlib.probe import knn_accuracy
-from latentlib.provenance import device_description
-from latentlib.results import make_record, write_record
-from latentlib.splits import LabelledSplit
+from latentlib.evaluation.probe import knn_accuracy
+from latentlib.book.provenance import device_description
+from latentlib.book.results import make_record, write_record
+from latentlib.data.splits import LabelledSplit
 
 
 @dataclass
@@ -52,6 +52,26 @@ def run_name(*, model: str, embedding_size: int, seed: int) -> str:
     return f"{model}-d{embedding_size}-seed{seed}"
 
 
+def _train_config(config: Any, *, seed: int) -> TrainConfig:
+    return TrainConfig(epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+                       seed=seed)
+
+
+def embedding_size_fit(config: Any, data: LabelledSplit, *, embedding_size: int, seed: int) -> tuple:
+    """(model config, train config, extra fit arguments) of one run of study 01: the one
+    builder :func:`run_embedding_sizes` trains with and the planner lists (same keys)."""
+    model = MLPConfig(input_shape=tuple(data.x_train.shape[1:]), hidden_sizes=config.hidden_sizes,
+                      embedding_size=embedding_size)
+    return model, _train_config(config, seed=seed), {}
+
+
+def objective_fit(config: Any, data: LabelledSplit, *, objective: str, embedding_size: int, seed: int) -> tuple:
+    """(model config, train config, extra fit arguments) of one run of studies 02, 03 and
+    06: the one builder :func:`run_objective_grid` trains with and the planner lists."""
+    extra = {"y_train": data.y_train, "objective": config.triplet_config()} if objective == "triplet" else {}
+    return image_model_config(config, data, embedding_size=embedding_size), _train_config(config, seed=seed), extra
+
+
 def run_embedding_sizes(config: EmbeddingSizeConfig, data: LabelledSplit, *,
                         write: bool = True, progress: bool = True) -> GridResult:
     """Study 01: one MLP autoencoder per (embedding size, seed), scored on the test split.
@@ -68,12 +88,9 @@ def run_embedding_sizes(config: EmbeddingSizeConfig, data: LabelledSplit, *,
     runs = [(size, seed) for size in config.embedding_sizes for seed in config.seeds]
     for size, seed in tqdm(runs, desc="runs", disable=not progress):
         name = run_name(model="mlp", embedding_size=size, seed=seed)
-        train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                            learning_rate=config.learning_rate, seed=seed)
-        model_config = MLPConfig(input_shape=tuple(data.x_train.shape[1:]),
-                                 hidden_sizes=config.hidden_sizes, embedding_size=size)
+        model_config, train, extra = embedding_size_fit(config, data, embedding_size=size, seed=seed)
         fit = fit_image_autoencoder(model_config, train, data.x_train, device=device,
-                                    precision=config.precision, progress=progress, desc=name)
+                                    precision=config.precision, progress=progress, desc=name, **extra)
         start = time.perf_counter()
         z_train, z_test = (encode(fit.model, x, precision=config.precision) for x in (data.x_train, data.x_test))
         metrics, y_cluster = _score(config, z_train, z_test, data, seed=seed)
@@ -128,7 +145,7 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per run record: its ``name``, ``method``, ``embedding_size`` and ``seed``,
     then its metrics and timings as columns (the ``table`` of a :class:`GridResult`)."""
     rows = [{**{k: r["run"][k] for k in ("name", "method", "embedding_size", "seed")}, **r["metrics"],
-             **r["timings"]} for r in records]
+             **r.get("timings", {})} for r in records]
     return pd.DataFrame(rows)
 
 
@@ -159,12 +176,9 @@ def run_objective_grid(config: Any, data: LabelledSplit, *, objectives: tuple[st
     for objective, size, seed in tqdm(runs, desc="runs", disable=not progress):
         method = variant or f"{config.model}-{objective}"
         name = f"{method}-d{size}-seed{seed}"
-        train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
-                            learning_rate=config.learning_rate, seed=seed)
-        extra_args = {"y_train": data.y_train, "objective": triplet} if objective == "triplet" else {}
-        fit = fit_image_autoencoder(image_model_config(config, data, embedding_size=size), train, data.x_train,
-                                    device=device, precision=config.precision, progress=progress, desc=name,
-                                    **extra_args)
+        model_config, train, extra = objective_fit(config, data, objective=objective, embedding_size=size, seed=seed)
+        fit = fit_image_autoencoder(model_config, train, data.x_train, device=device, precision=config.precision,
+                                    progress=progress, desc=name, **extra)
         start = time.perf_counter()
         z_train, z_test = (encode(fit.model, x, precision=config.precision) for x in (data.x_train, data.x_test))
         metrics, y_cluster = _score(config, z_train, z_test, data, seed=seed)

@@ -1,6 +1,6 @@
 """The triplet objective's trainer: ``MSE + weight * triplet`` on P x K class-balanced batches.
 
-The plain reconstruction fit is the core's :func:`latentlib.autoencoder.fit_autoencoder`;
+The plain reconstruction fit is the core's :func:`latentlib.training.autoencoder.fit_autoencoder`;
 this module adds the supervised objective of the paper's Table I (III-A2) as a trainer
 of the same fit engine, and :func:`fit_image_autoencoder` picks one or the other.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentlib.autoencoder import ReconstructionTrainer, TrainConfig, fit_autoencoder
-from latentlib.fit import FitResult, fingerprint, run_fit
+from latentlib.training.autoencoder import ReconstructionTrainer, TrainConfig, fit_autoencoder
+from latentlib.training.fit import FitResult, fingerprint, run_fit
 from latentlib.images.losses import TripletConfig, check_triplet_batch
 
 

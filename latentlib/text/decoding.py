@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from latentlib.precision import autocast
+from latentlib.training.precision import autocast
 from latentlib.text.models import TextAutoencoder, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
 

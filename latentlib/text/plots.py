@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from latentlib.fit import FitResult
-from latentlib.plots import panel_grid, subsample
+from latentlib.training.fit import FitResult
+from latentlib.book.plots import panel_grid, subsample
 
 
 def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root, verified_file
-from latentlib.splits import LabelledSplit
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, verified_file
+from latentlib.data.splits import LabelledSplit
 from latentlib.text.tokens import normalise
 from latentlib.validation import check_optional_positive_int
 
@@ -89,7 +89,7 @@ def load_rotten_tomatoes(root: str | Path | None = None, *, max_words: int | Non
     Parameters
     ----------
     root
-        Data root; defaults to :func:`latentlib.sources.data_root`.
+        Data root; defaults to :func:`latentlib.data.sources.data_root`.
     max_words
         Keep snippets of at most this many words; None keeps all.
     download

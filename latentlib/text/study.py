@@ -22,13 +22,13 @@ from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LinearRegression
 
-from latentlib import metrics
-from latentlib.evaluate import kmeans_labels, score_clusters
-from latentlib.fit import FitResult, resolve_device, torch_threads
-from latentlib.probe import linear_probe
-from latentlib.provenance import device_description
-from latentlib.results import make_record, write_record
-from latentlib.splits import LabelledSplit
+from latentlib.evaluation import metrics
+from latentlib.evaluation.evaluate import kmeans_labels, score_clusters
+from latentlib.training.fit import FitResult, resolve_device, torch_threads
+from latentlib.evaluation.probe import linear_probe
+from latentlib.book.provenance import device_description
+from latentlib.book.results import make_record, write_record
+from latentlib.data.splits import LabelledSplit
 from latentlib.text.config import TextDAAEConfig
 from latentlib.text.decoding import (decode_codes, encode_ids, positional_baseline, reconstruct_ids,
                                      token_accuracy)
@@ -41,6 +41,9 @@ MAIN = ("daae", "ae")
 ABLATIONS = ("noise", "adversary", "daae_other")
 LABELS = {"daae": "DAAE", "ae": "plain AE", "noise": "noise only", "adversary": "adversary only",
           "daae_other": "DAAE, other λ", "tfidf": "TF-IDF + SVD", "baseline": "positional baseline"}
+#: the share of words dropped from the "noisy input" copies that reconstructions are also
+#: scored on, when the DAAE itself trains with no word drop (otherwise its own ``word_drop``)
+EVALUATION_DROP = 0.3
 
 
 @dataclass
@@ -85,11 +88,22 @@ class TextStudy:
         return self.codes_train[key], self.codes_test[key]
 
 
-def variant_labels(cfg: TextDAAEConfig) -> dict[str, str]:
+def labels_for(adversarial_weight: float, other_adversarial_weight: float) -> dict[str, str]:
     """LABELS with the DAAE's weights spelt out."""
-    return {**LABELS, "daae": f"DAAE (λ={cfg.adversarial_weight:g})",
-            "daae_other": f"DAAE (λ={cfg.other_adversarial_weight:g})",
-            "adversary": f"adversary only (λ={cfg.adversarial_weight:g})"}
+    return {**LABELS, "daae": f"DAAE (λ={adversarial_weight:g})",
+            "daae_other": f"DAAE (λ={other_adversarial_weight:g})",
+            "adversary": f"adversary only (λ={adversarial_weight:g})"}
+
+
+def variant_labels(cfg: TextDAAEConfig) -> dict[str, str]:
+    """LABELS with the DAAE's weights of ``cfg`` spelt out."""
+    return labels_for(cfg.adversarial_weight, cfg.other_adversarial_weight)
+
+
+def noisy_drop(cfg: TextDAAEConfig) -> float:
+    """The word-drop share of the noisy copies reconstructions are scored on: the DAAE's
+    own, or :data:`EVALUATION_DROP` when it trains with none."""
+    return cfg.word_drop or EVALUATION_DROP
 
 
 def configs(cfg: TextDAAEConfig, vocab_size: int, seed: int) -> dict[str, tuple[TextAEConfig, TextTrainConfig]]:
@@ -244,16 +258,22 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                                                  precision=cfg.precision)
             codes_test[name, seed] = encode_ids(fit.model, corpus.test_ids, vocab=corpus.vocab,
                                                 precision=cfg.precision)
-            recon_rows += _reconstruction_rows(name, labels[name], seed, fit, corpus, drop=cfg.word_drop or 0.3,
+            recon_rows += _reconstruction_rows(name, labels[name], seed, fit, corpus, drop=noisy_drop(cfg),
                                                n_train=len(corpus.test_ids))
     reconstruction = pd.DataFrame(recon_rows)
     tfidf_train, tfidf_test = tfidf_features(data)
+    positive = float(np.mean(data.y_test))
+    baseline = reconstruction[(reconstruction["variant"] == "baseline") & (reconstruction["split"] == "test")].iloc[0]
+    shared = {"majority_rate": max(positive, 1 - positive),
+              "baseline_test_token_acc": float(baseline["token_acc"]),
+              "baseline_test_token_acc_known": float(baseline["token_acc_known"])}
 
     representations = {**{key: (codes_train[key], codes_test[key]) for key in fits},
                        **{("tfidf", seed): (tfidf_train, tfidf_test) for seed in cfg.seeds}}
     rows, probes, records = [], [], []
     for (name, seed), (train, test) in representations.items():
         probes.append(_probe_row(name, seed, train, test, cfg=cfg, data=data, labels=labels))
+        probe_acc = probes[-1]["probe_acc"]
         for row in _cluster_rows(name, seed, train, test, cfg=cfg, corpus=corpus, data=data, labels=labels):
             rows.append(row)
             run = {"name": f"{name}-{row['reduction']}{row['embedding_size']}-"
@@ -261,6 +281,7 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                    **{k: row[k] for k in ("variant", "seed", "embedding_size", "length_control", "reduction")},
                    "model": name, "scored_split": "test"}
             scores = {k: v for k, v in row.items() if k not in run and k not in ("method", "evaluate_seconds")}
+            scores.update(shared, probe_acc=probe_acc)
             extra = {}
             fit = fits.get((name, seed))
             if fit is not None:

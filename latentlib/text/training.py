@@ -3,7 +3,7 @@
 Each epoch visits a seeded permutation of the sentences; the encoder reads them through
 the training noise, the decoder reconstructs them clean, and, for the DAAE, a
 discriminator on the codes plays the adversarial game of :mod:`latentlib.text.models`.
-Seeding, the epoch loop, progress and the fit cache are :func:`latentlib.fit.run_fit`'s.
+Seeding, the epoch loop, progress and the fit cache are :func:`latentlib.training.fit.run_fit`'s.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from latentlib.autoencoder import TrainConfig
-from latentlib.fit import FitResult, Trainer, batch_indices, run_fit
+from latentlib.training.autoencoder import TrainConfig
+from latentlib.training.fit import FitResult, Trainer, batch_indices, run_fit
 from latentlib.text.models import Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
 from latentlib.validation import check_non_negative_float, check_probability, fail

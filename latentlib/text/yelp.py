@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from latentlib.sources import CorruptDatasetError, DatasetNotFoundError, data_root, first_available
-from latentlib.splits import LabelledSplit, subset
+from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, first_available
+from latentlib.data.splits import LabelledSplit, subset
 from latentlib.text import rotten_tomatoes
 from latentlib.validation import check_optional_positive_int
 
@@ -121,7 +121,7 @@ def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words
         ``"auto"`` (the Yelp files, else the Rotten Tomatoes mirror), ``"yelp"`` or
         ``"rotten_tomatoes"``.
     root
-        Data root; defaults to :func:`latentlib.sources.data_root`.
+        Data root; defaults to :func:`latentlib.data.sources.data_root`.
     max_words
         Keep sentences of at most this many words (the paper: 16); None keeps all.
     n_train, n_test

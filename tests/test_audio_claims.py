@@ -1,0 +1,158 @@
+"""Chapter 04's claims, decided from records: the committed quick build and planted toys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentlib import studies
+from latentlib.audio.claims import (ablation_claims, audio_claims, audio_findings, claim_text, claims_table,
+                                    quality_claims, relation, ring_claims, ring_text, runs_table)
+from latentlib.audio.study import AUTOENCODER, MEAN_SPECTRUM, MODELS, PCA, TRUE_BOTTLENECK, UNTRAINED
+from latentlib.book.results import read_records
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = "04_audio_urbansound"
+NOTEBOOK = ROOT / "notebooks" / f"{STUDY}.md"
+NOT_DECIDED = ("undecided", "not shown")
+
+
+def by_claim(claims):
+    return {claim.claim: claim for claim in claims}
+
+
+@pytest.fixture(scope="module")
+def quick():
+    records = [r for r in read_records(STUDY, ROOT / "book" / "results") if r["profile"] == "quick"]
+    assert len(records) == 15, "the committed quick build has 5 methods x 3 seeds"
+    return records
+
+
+def test_quick_records_gap_loses_to_pca_and_ties_untrained_in_acc(quick):
+    claims = by_claim(audio_claims(quick))
+    versus_pca = claims[claim_text(AUTOENCODER, PCA, "acc")]
+    versus_untrained = claims[claim_text(AUTOENCODER, UNTRAINED, "acc")]
+    assert versus_pca.outcome != "holds" and relation(versus_pca) == "loses to"
+    assert versus_untrained.outcome != "holds" and relation(versus_untrained) == "ties"
+    assert versus_pca.ours == "0.378 ± 0.027 vs 0.543 ± 0.000"
+    assert versus_untrained.ours.endswith("vs 0.349 ± 0.012")
+    # the paper's statements these two test are not reproduced on the drum kits
+    assert versus_pca.paper and versus_pca.paper_status == "not reproduced"
+    assert versus_untrained.paper and versus_untrained.paper_status == "not reproduced"
+
+
+def test_quick_records_other_outcomes(quick):
+    claims = by_claim(audio_claims(quick))
+    assert len(claims) == 19  # 8 same size + 4 mean log-mel + 4 ablation + 3 ring, names unique
+    assert claims[claim_text(AUTOENCODER, PCA, "silhouette")].outcome == "holds"
+    assert claims[claim_text(AUTOENCODER, PCA, "silhouette")].paper_status == "reproduced"
+    for metric in ("nmi", "ari"):
+        assert relation(claims[claim_text(AUTOENCODER, PCA, metric)]) == "loses to"
+    for metric in ("acc", "nmi", "ari"):
+        assert claims[claim_text(TRUE_BOTTLENECK, AUTOENCODER, metric)].outcome == "holds"
+    assert relation(claims[claim_text(TRUE_BOTTLENECK, AUTOENCODER, "silhouette")]) == "ties"
+    assert relation(claims[claim_text(AUTOENCODER, MEAN_SPECTRUM, "neighbour_precision")]) == "loses to"
+    assert claims[claim_text(AUTOENCODER, MEAN_SPECTRUM, "nmi")].outcome == "holds"
+    assert all(claims[ring_text(method)].outcome == "holds" for method in (AUTOENCODER, PCA, UNTRAINED))
+    assert sum(bool(claim.paper) for claim in claims.values()) == 3
+    assert all(claim.data.startswith("Debian hydrogen-drumkits") for claim in claims.values())
+
+
+def test_quick_findings_say_the_gap_embedding_loses_to_pca_and_ties_untrained(quick):
+    text = audio_findings(audio_claims(quick))
+    assert ("**loses to** PCA of the log-mel spectrogram in ACC (0.378 ± 0.027 vs 0.543 ± 0.000) and **ties** "
+            "the untrained network (0.378 ± 0.027 vs 0.349 ± 0.012)") in text
+    assert "clusters the classes better than the paper's embedding" in text
+    assert "**not reproduced**" in text
+    assert "The true-bottleneck ablation **beats** the paper's embedding in ACC" in text
+    assert "so it needs no training" in text
+
+
+def test_the_study_declares_this_decider(quick):
+    decided = studies.claims(STUDY, quick)
+    assert [(c.claim, c.outcome) for c in decided] == [(c.claim, c.outcome) for c in audio_claims(quick)]
+    assert len(quality_claims(quick)) + len(ablation_claims(quick)) + len(ring_claims(quick)) == 19
+    assert list(claims_table(audio_claims(quick))["verdict"]) == [c.outcome for c in audio_claims(quick)]
+
+
+def test_runs_table_reads_the_records(quick):
+    runs = runs_table(quick)
+    assert sorted(runs["method"].unique()) == sorted(MODELS)
+    assert runs.groupby("method").size().eq(3).all()
+    pca = runs[runs["method"] == PCA]
+    assert pca["acc"].mean() == pytest.approx(0.5433, abs=1e-4)
+    assert set(runs.loc[runs["method"] == MEAN_SPECTRUM, "embedding_size"]) == {64}
+
+
+# --- toy records with a planted difference -------------------------------------------------------
+
+
+def toy_records(*, ae_acc: float, pca_acc: float = 0.5, untrained_acc: float = 0.3, shuffled: float = 0.1,
+                seeds=(0, 1, 2)) -> list[dict]:
+    """Five methods x seeds; every metric at a base level with a tiny seed jitter, ACC
+    and the shuffled ring ratio where the test plants them."""
+    acc = {AUTOENCODER: ae_acc, PCA: pca_acc, UNTRAINED: untrained_acc, TRUE_BOTTLENECK: 0.4, MEAN_SPECTRUM: 0.3}
+    records = []
+    for method, model in MODELS.items():
+        for seed in seeds:
+            jitter = 0.002 * (seed - 1)
+            metrics = {"silhouette": 0.4 + jitter, "acc": acc[method] + jitter, "nmi": 0.3 + jitter,
+                       "ari": 0.2 + jitter, "neighbour_precision": 0.6 + jitter,
+                       "ring_by_cluster": 0.5, "ring_by_cluster_within_class": 0.5 + jitter,
+                       "ring_by_cluster_within_class_shuffled": shuffled + jitter}
+            records.append({"run": {"label": method, "model": model, "seed": seed,
+                                    "embedding_size": 64 if method == MEAN_SPECTRUM else 8,
+                                    "name": f"{model}-seed{seed}"},
+                            "metrics": metrics, "config": {"epochs": 2},
+                            "data": {"source": "toy clips", "n_train": 10, "n_test": 6, "split": "held-out kits: a"}})
+    return records
+
+
+def test_a_planted_acc_difference_flips_the_gap_vs_pca_verdict_and_the_prose():
+    better = by_claim(audio_claims(toy_records(ae_acc=0.7)))[claim_text(AUTOENCODER, PCA, "acc")]
+    worse = by_claim(audio_claims(toy_records(ae_acc=0.2)))[claim_text(AUTOENCODER, PCA, "acc")]
+    same = by_claim(audio_claims(toy_records(ae_acc=0.5)))[claim_text(AUTOENCODER, PCA, "acc")]
+    assert better.outcome == "holds" and relation(better) == "beats"
+    assert worse.outcome == "does not hold" and relation(worse) == "loses to"
+    assert worse.paper_status == "not reproduced"
+    assert same.outcome != "holds" and relation(same) == "ties"  # "does not hold" or, now, "not shown"
+    assert same.paper_status == "not reproduced" and better.paper_status == "reproduced"
+    assert "**beats** PCA of the log-mel spectrogram in ACC" in audio_findings(audio_claims(toy_records(ae_acc=0.7)))
+    assert "holds here against both references" in audio_findings(audio_claims(toy_records(ae_acc=0.7)))
+    lost = audio_findings(audio_claims(toy_records(ae_acc=0.2)))
+    assert "**loses to** PCA of the log-mel spectrogram in ACC" in lost and "**not reproduced**" in lost
+    tied = audio_findings(audio_claims(toy_records(ae_acc=0.5, untrained_acc=0.5)))
+    assert "is not shown to cluster the classes better than PCA" in tied
+    assert "**not reproduced** either" in tied  # the untrained network is tied too
+
+
+def test_a_planted_shuffled_ratio_flips_the_ring_verdicts():
+    chance = by_claim(ring_claims(toy_records(ae_acc=0.5, shuffled=0.1)))
+    beyond = by_claim(ring_claims(toy_records(ae_acc=0.5, shuffled=0.7)))
+    assert all(chance[ring_text(m)].outcome == "holds" for m in (AUTOENCODER, PCA, UNTRAINED))
+    assert all(beyond[ring_text(m)].outcome == "does not hold" for m in (AUTOENCODER, PCA, UNTRAINED))
+    assert relation(beyond[ring_text(AUTOENCODER)]) == "loses to"
+    assert "**less than chance**" in audio_findings(audio_claims(toy_records(ae_acc=0.5, shuffled=0.7)))
+
+
+def test_missing_baseline_is_not_decided():
+    records = [r for r in toy_records(ae_acc=0.7) if r["run"]["label"] != PCA]
+    claim = by_claim(audio_claims(records))[claim_text(AUTOENCODER, PCA, "acc")]
+    assert claim.outcome in NOT_DECIDED
+    assert relation(claim) == "cannot be compared with"
+    assert audio_claims([]) == [] and audio_findings([]).startswith("No records")
+
+
+def test_the_notebook_decides_nothing_itself():
+    source = NOTEBOOK.read_text()
+    for decision in ("beats(", "verdict_rows", ".outcome", "endswith(", "compare("):
+        assert decision not in source, f"notebook 04 still decides verdicts ({decision})"
+    assert "audio_claims(study.records)" in source and "audio_findings(claims)" in source
+
+
+def test_one_seed_a_side_still_decides():
+    claims = by_claim(audio_claims(toy_records(ae_acc=0.7, seeds=(0,))))
+    assert claims[claim_text(AUTOENCODER, PCA, "acc")].outcome == "holds"
+    assert np.isclose(claims[claim_text(AUTOENCODER, PCA, "acc")].verdict.evidence["difference"].iloc[0], 0.2)
