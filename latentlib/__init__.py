@@ -24,10 +24,10 @@ Modalities (each imports the core, never another modality)::
     images/  chapters (01, 02, 03, 06, 07 declared)  config  data (mnist, mnist_official,
              fashion_mnist)  models  losses  training  study  plan  gap (06)  n2d (07)
              claims  sections (their results-page blocks)  plots
-    audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits)
-             features  envelope  models  study  claims  plots
-    text/    chapters (05)  config  data (yelp, rotten_tomatoes)  tokens  models
-             training  decoding  study  findings  claims  sections  plots
+    audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits,
+             everyday_sounds)  features  envelope  models  study  claims  plots
+    text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens
+             models  training  decoding  study  findings  claims  sections  plots
 
 Import rules, checked by ``tests/test_layout.py``: the core never imports a modality
 (it finds their ``chapters`` modules by walking the package); a modality never imports

@@ -8,6 +8,7 @@ from typing import Any
 from latentlib.audio import claims
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.drumkits import fetch as fetch_drumkits
+from latentlib.audio.everyday_sounds import fetch as fetch_everyday_sounds
 from latentlib.audio.study import run_audio_study
 from latentlib.audio.urbansound import fetch as fetch_urbansound
 from latentlib.studies import Study
@@ -22,5 +23,6 @@ def untrained(record: dict[str, Any]) -> bool:
 
 STUDIES = (
     Study("04_audio_urbansound", AudioStudyConfig, run_audio_study, claims=claims.audio_claims,
-          fetchers={"urbansound8k": fetch_urbansound, "drumkits": fetch_drumkits}, deterministic=untrained),
+          fetchers={"urbansound8k": fetch_urbansound, "drumkits": fetch_drumkits,
+                    "everyday_sounds": fetch_everyday_sounds}, deterministic=untrained),
 )

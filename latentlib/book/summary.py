@@ -92,7 +92,9 @@ def summary_page(directory: Path | None = None) -> str:
         "reproduced**, it does not hold; **partly**, a level met at some sizes and missed at "
         "others; **not testable here**, the data cannot tell (inside the noise), or the data or "
         "model this build could reach cannot carry the test (the rule says which). Every verdict "
-        "prints its whole rule; intervals are 95% Welch intervals over the training seeds.",
+        "prints its whole rule; intervals are 95% Welch intervals over the training seeds. Rows of "
+        "chapters 04 and 05 ran on stand-in data (the `data` column names it): their status says what "
+        "that data shows, not what the paper's own data would.",
         "",
         "## The chapters' runs",
         "",

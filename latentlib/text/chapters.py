@@ -8,6 +8,7 @@ from typing import Any
 from latentlib.studies import Study
 from latentlib.text import claims, sections
 from latentlib.text.config import TextDAAEConfig
+from latentlib.text.movie_reviews import fetch as fetch_movie_reviews
 from latentlib.text.rotten_tomatoes import fetch as fetch_rotten_tomatoes
 from latentlib.text.study import run_text_study
 from latentlib.text.yelp import fetch as fetch_yelp
@@ -22,5 +23,6 @@ STUDIES = (
     Study("05_text_yelp_daae", TextDAAEConfig, run_text_study, claims=claims.text_claims,
           section=sections.reach_section,
           section_title="## Text: how well each recorded variant reconstructs (chapter 05)",
-          fetchers={"yelp": fetch_yelp, "rotten_tomatoes": fetch_rotten_tomatoes}, deterministic=tfidf_run),
+          fetchers={"yelp": fetch_yelp, "rotten_tomatoes": fetch_rotten_tomatoes,
+                    "movie_reviews": fetch_movie_reviews}, deterministic=tfidf_run),
 )
