@@ -121,9 +121,10 @@ def test_a_reference_whose_trained_numbers_moved_3_sigma_fails(study, reference,
     result = compare_runs(rerun, write(tampered, tmp_path / "reference"))
     assert not result.ok and result.status.startswith("NOT reproduced: ")
     failed = [test.family for test in result.families if not test.ok]
-    assert f"{study} / {VARIANT}" in failed
+    # the study's own family, or one of its metrics' (a study of few fits counts few)
+    assert any(name == f"{study} / {VARIANT}" or name.startswith(f"{study} / {VARIANT} / ") for name in failed)
     assert any(reason.startswith("more trained numbers outside their seed band than seed noise gives in "
-                                 f"{study} / {VARIANT} (") for reason in result.reasons)
+                                 f"{study} / {VARIANT}") for reason in result.reasons)
     assert not any("deterministic" in reason for reason in result.reasons)
     assert "| **no**" in result.markdown()
 
@@ -140,7 +141,8 @@ def test_a_small_chapter_moved_is_caught_by_its_family_not_by_the_overall_share(
     result = compare_runs(rerun, write(tampered, tmp_path / "reference"))
     by_family = {test.family: test for test in result.families}
     assert by_family[ALL_TRAINED].ok  # 60 numbers among 3,300: the overall share hides them
-    assert not by_family[f"{study} / {VARIANT}"].ok and not result.ok
+    own = [test for name, test in by_family.items() if name.startswith(f"{study} / {VARIANT}")]
+    assert any(not test.ok for test in own) and not result.ok
 
 
 def test_a_reference_with_a_deterministic_number_changed_by_1e_6_fails(reference, bands, rerun, tmp_path):

@@ -117,9 +117,9 @@ METRIC_BOOKKEEPING = ("collapsed", "collapse_reason")
 #: runs with no trained network: their numbers must match exactly
 
 METRIC_COLUMNS = ["study", "variant", "run", "metric", "reference", "this run", "difference",
-                  "tolerance", "tolerance_from", "verdict", "side", "judged", "noise_rate"]
+                  "tolerance", "tolerance_from", "verdict", "side", "judged", "noise_rate", "fit"]
 #: columns of the family tests (``Reproduction.families``)
-FAMILY_COLUMNS = ["family", "compared", "outside", "share", "expected", "p_value", "level", "ok"]
+FAMILY_COLUMNS = ["family", "compared", "outside", "share", "fits", "expected", "p_value", "level", "ok"]
 #: the overall family's name
 ALL_TRAINED = "all trained numbers"
 VERDICT_COLUMNS = ["study", "variant", "claim", "reference outcome", "this run's outcome", "same?",
@@ -293,16 +293,30 @@ class FamilyTest:
     outside: int
     rate: float
     level: float = 0.01
+    #: how many trained models the numbers come from (0: one each). The numbers of one fit
+    #: move together (one fit's scores at every PCA size, every split, every metric), so
+    #: the test counts fits, not numbers: ``outside`` scaled to ``fits`` out of ``fits``
+    #: (the design effect of fully correlated clusters; measured on a real re-run on
+    #: another CPU, where chapter 05's 2,250 numbers from 9 fits moved together)
+    fits: int = 0
 
     @property
     def share(self) -> float:
         return self.outside / self.compared if self.compared else 0.0
 
     @property
+    def effective(self) -> tuple[int, int]:
+        """(outside, compared) as the test counts them: in fits when fewer than numbers."""
+        if not self.fits or self.fits >= self.compared:
+            return self.outside, self.compared
+        return int(round(self.outside * self.fits / self.compared)), self.fits
+
+    @property
     def p_value(self) -> float:
-        if not self.outside:
+        outside, compared = self.effective
+        if not outside:
             return 1.0
-        return float(stats.binom.sf(self.outside - 1, self.compared, self.rate))
+        return float(stats.binom.sf(outside - 1, compared, self.rate))
 
     @property
     def ok(self) -> bool:
@@ -310,19 +324,23 @@ class FamilyTest:
 
     def line(self) -> str:
         """One line: n outside / n compared, the share seed noise gives, the p-value."""
+        outside, compared = self.effective
+        counted = f", counted as {outside} of {compared} fits" if compared < self.compared else ""
         return (f"{self.family}: {self.outside} of {self.compared} trained numbers outside their seed band "
-                f"({self.share:.1%}); seed noise gives {self.rate:.1%}, one-sided binomial "
+                f"({self.share:.1%}{counted}); seed noise gives {self.rate:.1%}, one-sided binomial "
                 f"p = {_p(self.p_value)} ({'at least' if self.ok else 'below'} {self.level:.3g})")
 
 
-def family_test(outside: int, compared: int, rate: float, alpha: float = 0.01, family: str = ALL_TRAINED) -> FamilyTest:
+def family_test(outside: int, compared: int, rate: float, alpha: float = 0.01, family: str = ALL_TRAINED,
+                fits: int = 0) -> FamilyTest:
     """``outside`` of ``compared`` trained numbers outside their bands, where seed noise puts
     a share ``rate`` outside: a one-sided binomial test at level ``alpha``."""
     if not 0 <= outside <= compared:
         raise ValueError(f"outside must be between 0 and compared ({compared}), got {outside}")
     if not 0 <= rate <= 1:
         raise ValueError(f"rate must be between 0 and 1, got {rate}")
-    return FamilyTest(family=family, compared=int(compared), outside=int(outside), rate=float(rate), level=alpha)
+    return FamilyTest(family=family, compared=int(compared), outside=int(outside), rate=float(rate), level=alpha,
+                      fits=int(fits))
 
 
 def _p(value: float) -> str:
@@ -353,7 +371,8 @@ def family_tests(metrics: pd.DataFrame, alpha: float = 0.01) -> list[FamilyTest]
         families.append((ALL_TRAINED, trained))
     level = alpha / len(families)
     return [family_test(int((rows["verdict"] == OUTSIDE).sum()), len(rows), float(rows["noise_rate"].mean()),
-                        alpha=level, family=name) for name, rows in families]
+                        alpha=level, family=name, fits=int(rows["fit"].nunique()) if "fit" in rows else 0)
+            for name, rows in families]
 
 
 # ---------------------------------------------------------------- the book's verdicts
@@ -407,12 +426,17 @@ _NO_BAND = Band(float("nan"), "–", "–", float("nan"))
 
 
 def _row(key: tuple[str, str, str], metric: str, reference: float, here: float, band: Band,
-         verdict: str, side: str = "") -> dict[str, Any]:
+         verdict: str, side: str = "", fit: str = "") -> dict[str, Any]:
     difference = here - reference if not (math.isnan(here) or math.isnan(reference)) else float("nan")
     return {"study": key[0], "variant": key[1], "run": key[2], "metric": metric, "reference": reference,
             "this run": here, "difference": difference, "tolerance": band.tolerance,
             "tolerance_from": band.source, "verdict": verdict, "side": side, "judged": band.judged,
-            "noise_rate": band.noise_rate}
+            "noise_rate": band.noise_rate, "fit": fit or key[2]}
+
+
+def _fit_of(record: dict[str, Any] | None) -> str:
+    """The trained model a record's numbers come from (its fit key), "" when it names none."""
+    return str((record or {}).get("run", {}).get("fit_key") or "")
 
 
 def _compare_pair(key, mine, ref, tolerance) -> list[dict[str, Any]]:
@@ -444,7 +468,7 @@ def _compare_pair(key, mine, ref, tolerance) -> list[dict[str, Any]]:
         else:
             verdict = OUTSIDE
             note = "undefined on one side" if math.isnan(here) != math.isnan(there) else ""
-        rows.append(_row(key, metric, there, here, band, verdict, note))
+        rows.append(_row(key, metric, there, here, band, verdict, note, fit=_fit_of(ref) or _fit_of(mine)))
     return rows
 
 
@@ -486,9 +510,12 @@ class Reproduction:
                            f"float tolerance ({self.rtol:g} relative{largest})")
         for test in self.families:
             if not test.ok:
+                outside, compared = test.effective
+                counted = f", counted as {outside} of {compared} fits" if compared < test.compared else ""
                 reasons.append(f"more trained numbers outside their seed band than seed noise gives in "
-                               f"{test.family} ({test.outside} of {test.compared}, {test.share:.1%}; seed noise "
-                               f"gives {test.rate:.1%}, one-sided binomial p = {_p(test.p_value)} < {test.level:.3g})")
+                               f"{test.family} ({test.outside} of {test.compared}, {test.share:.1%}{counted}; seed "
+                               f"noise gives {test.rate:.1%}, one-sided binomial p = {_p(test.p_value)} < "
+                               f"{test.level:.3g})")
         unmeasured = self._outside(JUDGED_UNMEASURED)
         if len(unmeasured):
             reasons.append(f"{len(unmeasured)} trained {_numbers(len(unmeasured), '')} with no seed spread measured "
@@ -555,7 +582,7 @@ class Reproduction:
     def family_table(self) -> pd.DataFrame:
         """One row per family test."""
         return pd.DataFrame([{"family": t.family, "compared": t.compared, "outside": t.outside, "share": t.share,
-                              "expected": t.rate, "p_value": t.p_value, "level": t.level, "ok": t.ok}
+                              "fits": t.fits, "expected": t.rate, "p_value": t.p_value, "level": t.level, "ok": t.ok}
                              for t in self.families], columns=FAMILY_COLUMNS)
 
     def _headline(self) -> str:
