@@ -136,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             # a target that cannot take the run is refused before anything trains (--scheduler included)
             runner.check_targets(root, args.output_dir or executed, args.results_dir or results)
             if args.scheduler:
-                studies = [runner.find_notebook(name, root).stem for name in names]
+                chapters = [runner.find_notebook(name, root).stem for name in names]
                 one_point = {k: [v] for k, v in _parameters(args.parameter).items() if v is not None}
-                _warm_store(studies, args.profile, one_point, None, args.scheduler, args.quiet)
+                _warm_store(chapters, args.profile, one_point, None, args.scheduler, args.quiet)
             executions, failed = runner.run_notebooks(
                 names, jobs=args.jobs, profile=args.profile, parameters=_parameters(args.parameter),
                 output_dir=args.output_dir or executed, results_dir=args.results_dir or results,

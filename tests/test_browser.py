@@ -152,6 +152,39 @@ def pages_of(site: Path) -> list[str]:
                   if path.name not in SKIPPED_PAGES and not path.relative_to(site).parts[0].startswith("_"))
 
 
+CELL_GAPS = r"""
+// the smallest gap, in px, between the text of two neighbouring cells of one table row:
+// the right edge of a cell's text to the left edge of the next one's (the book's tables
+// once ran "0.362 ± 0.0070.402 ± 0.030" together)
+const measureCellGaps = () => {
+  const article = document.querySelector("article") || document.body;
+  const textBox = (cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+    if (!rects.length) return null;
+    return {left: Math.min(...rects.map((r) => r.left)), right: Math.max(...rects.map((r) => r.right)),
+            top: Math.min(...rects.map((r) => r.top))};
+  };
+  const found = [];
+  article.querySelectorAll("table").forEach((table, index) => {
+    table.querySelectorAll("tr").forEach((row) => {
+      const cells = Array.from(row.children).filter((c) => c.textContent.trim());
+      for (let i = 0; i + 1 < cells.length; i++) {
+        const a = textBox(cells[i]), b = textBox(cells[i + 1]);
+        if (a && b && Math.abs(a.top - b.top) < 40)
+          found.push({index, gap: b.left - a.right, left: cells[i].textContent.trim().slice(0, 30),
+                      right: cells[i + 1].textContent.trim().slice(0, 30)});
+      }
+    });
+  });
+  return found;
+};
+"""
+#: the least room between the texts of two neighbouring cells (about a space in the book's font)
+MIN_CELL_GAP = 4
+
+
 @pytest.fixture(scope="session")
 def visits(site, server, driver) -> list[Visit]:
     found = []
@@ -160,6 +193,7 @@ def visits(site, server, driver) -> list[Visit]:
         visit = Visit(page, f"{server}/{page}")
         driver.get(visit.url)
         visit.measured = driver.execute_async_script(MEASURE)
+        visit.measured["cell_gaps"] = driver.execute_script(CELL_GAPS + "return measureCellGaps();")
         visit.console = driver.get_log("browser")
         found.append(visit)
     driver.set_window_size(PHONE_WIDTH, HEIGHT)
@@ -252,6 +286,14 @@ def test_every_table_fits_or_scrolls_sideways(visits, driver):
                                     "with no horizontal scrolling")
     assert any(v.measured["tables"] for v in visits) and any(v.measured["tables_phone"] for v in visits)
     check(problems, driver, visits, "tables wider than their column")
+
+
+def test_neighbouring_cells_never_run_together(visits, driver):
+    gaps = [(v.page, g) for v in visits for g in v.measured["cell_gaps"]]
+    assert len(gaps) > 100  # the chapters' and the results page's tables were measured
+    problems = [f"{page}: table {g['index']}: {g['left']!r} | {g['right']!r} only {g['gap']:.1f} px apart"
+                for page, g in gaps if g["gap"] < MIN_CELL_GAP]
+    check(problems, driver, visits, f"neighbouring table cells closer than {MIN_CELL_GAP} px")
 
 
 def test_every_chapter_shows_its_provenance_box(visits, driver):

@@ -59,3 +59,20 @@ def test_a_run_leaves_the_clone_clean(root, monkeypatch):
                  "--quiet"]) == 0
     assert status() == before
     assert (root / "_build" / "run" / "executed" / "01_embedding_size.ipynb").exists()
+
+
+def test_list_names_every_study_and_its_parameters(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "01_embedding_size: profile, " in out and "07_n2d_whole_set: profile, " in out
+
+
+def test_data_all_asks_every_declared_fetcher(monkeypatch, capsys, tmp_path):
+    from latentlib import studies
+
+    asked = []
+    fake = {name: (lambda root, name=name: asked.append(name) or f"{name} here") for name in ("a", "b")}
+    monkeypatch.setattr(studies, "fetchers", lambda: fake)
+    monkeypatch.setattr(studies, "fetch", lambda name, root=None: fake[name](root))
+    assert main(["data", "all", "--root", str(tmp_path)]) == 0
+    assert asked == ["a", "b"] and "a: a here" in capsys.readouterr().out
