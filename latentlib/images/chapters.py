@@ -17,7 +17,8 @@ from latentlib.images.plan import plan_embedding_sizes, plan_objective_grid
 from latentlib.images.study import run_embedding_sizes, run_objective_grid
 from latentlib.studies import Study
 
-FETCHERS = {"mnist": fetch_mnist, "fashion_mnist": fetch_fashion_mnist}
+#: the image datasets every image chapter can fetch (`latentlib data mnist`, ...)
+IMAGE_DATA = {"mnist": fetch_mnist, "fashion_mnist": fetch_fashion_mnist}
 
 
 def pca_run(record: dict[str, Any]) -> bool:
@@ -27,19 +28,19 @@ def pca_run(record: dict[str, Any]) -> bool:
 
 STUDIES = (
     Study("01_embedding_size", EmbeddingSizeConfig, run_embedding_sizes, claims=claims.embedding_size_claims,
-          plan=plan_embedding_sizes, fetchers=FETCHERS, deterministic=pca_run),
+          plan=plan_embedding_sizes, fetchers=IMAGE_DATA, deterministic=pca_run),
     Study("02_triplet_vs_mse", TripletVsMseConfig, run_objective_grid, claims=claims.triplet_claims,
           plan=plan_objective_grid, section=sections.table_i_section,
-          section_title="## Table I: triplet loss vs MSE (paper IV-B2)", fetchers=FETCHERS,
+          section_title="## Table I: triplet loss vs MSE (paper IV-B2)", fetchers=IMAGE_DATA,
           deterministic=pca_run),
     Study("03_pca_vs_autoencoder", PcaVsAutoencoderConfig, run_objective_grid, claims=claims.pca_claims,
           plan=plan_objective_grid, section=sections.table_ii_section,
-          section_title="## Table II: PCA vs autoencoder (paper IV-B3)", fetchers=FETCHERS, deterministic=pca_run),
+          section_title="## Table II: PCA vs autoencoder (paper IV-B3)", fetchers=IMAGE_DATA, deterministic=pca_run),
     Study("06_mse_gap", MseGapConfig, run_gap_study, claims=claims.gap_claims, section=sections.gap_section,
-          section_title="## The MSE gap, every recorded variant (chapter 06)", fetchers=FETCHERS,
+          section_title="## The MSE gap, every recorded variant (chapter 06)", fetchers=IMAGE_DATA,
           deterministic=pca_run),
     Study("07_n2d_whole_set", WholeSetClusteringConfig, run_whole_set_clustering, claims=claims.whole_set_claims,
           section=sections.whole_set_section,
-          section_title="## Unsupervised clustering on the pooled set: N2D (chapter 07)", fetchers=FETCHERS,
+          section_title="## Unsupervised clustering on the pooled set: N2D (chapter 07)", fetchers=IMAGE_DATA,
           deterministic=pca_run),
 )
