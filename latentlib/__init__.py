@@ -22,8 +22,10 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
 Modalities (each imports the core, never another modality)::
 
     images/  chapters (01, 02, 03, 06, 07 declared)  config  data (mnist, mnist_official,
-             fashion_mnist)  models  losses  training  study  plan  gap (06)  n2d (07)
-             claims  sections (their results-page blocks)  plots
+             fashion_mnist)  models  losses  training  study  plan  claims  sections (their
+             results-page blocks)  plots  n2d (07)  gap (06: running; its hypotheses in
+             gap_hypotheses, its result and tables in gap_result, its decisions in
+             gap_judge, its words and figures in gap_words)
     audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits,
              everyday_sounds)  features  envelope  models  study  claims  plots
     text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens

@@ -8,8 +8,11 @@ import pytest
 from latentlib.book.paper import TABLE_I, TABLE_II
 from latentlib.evaluation.verdicts import closes_gap, matches
 from latentlib.images.config import MseGapConfig
-from latentlib.images.gap import (BASELINE, PCA, TRIPLET, VIEW_CHECK, _size_cell, claim_text, gap_answer,
-                                  gap_findings, judge, percent, view_method, view_subsample)
+from latentlib.images.gap import view_subsample
+from latentlib.images.gap_hypotheses import BASELINE, PCA, TRIPLET, VIEW_CHECK, view_method
+from latentlib.images.gap_judge import claim_text, judge
+from latentlib.images.gap_result import _size_cell, gap_answer, percent
+from latentlib.images.gap_words import gap_findings
 
 SIZES = (4, 8, 16, 32)
 

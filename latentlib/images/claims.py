@@ -157,8 +157,8 @@ def pca_claims(records: Records) -> list[Claim]:
 def gap_claims(records: Records) -> list[Claim]:
     """Chapter 06: per column (triplet, MSE, PCA) and per 2-D view, whether the view
     reproduces the paper's column in level and trend; whether each other hypothesis
-    closes the MSE gap; the subsample-size check (all decided by :func:`gap.judge`)."""
-    from latentlib.images.gap import gap_claims as decide
+    closes the MSE gap; the subsample-size check (all decided by :func:`~latentlib.images.gap_judge.judge`)."""
+    from latentlib.images.gap_judge import gap_claims as decide
 
     return decide(records)
 

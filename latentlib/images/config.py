@@ -212,7 +212,7 @@ class MseGapConfig(ClusterTablesConfig):
     views are applied to the MSE runs, chapter 02's triplet runs and PCA alike."""
 
     study: ClassVar[str] = "06_mse_gap"
-    #: the columns a 2-D view can be applied to (latentlib.images.gap.COLUMNS)
+    #: the columns a 2-D view can be applied to (latentlib.images.gap_hypotheses.COLUMNS)
     VIEW_COLUMNS: ClassVar[tuple[str, ...]] = ("mse", "triplet", "pca")
     VIEWS: ClassVar[tuple[str, ...]] = ("tsne_view", "umap_view")
     profiles: ClassVar[dict[str, dict[str, Any]]] = {
@@ -228,7 +228,7 @@ class MseGapConfig(ClusterTablesConfig):
                       view_check_points=(500, "all"), view_check_views=("tsne_view", "umap_view")),
     }
 
-    # the hypotheses to test (see latentlib.images.gap.HYPOTHESES)
+    # the hypotheses to test (see latentlib.images.gap_hypotheses.HYPOTHESES)
     hypotheses: tuple[str, ...] = QUICK_GAP_HYPOTHESES
     # seeds of the trained variants and of the training-split scoring (a subset of seeds:
     # the baseline, the triplet runs, PCA and the 2-D views use every seed)

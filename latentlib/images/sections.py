@@ -17,14 +17,15 @@ from latentlib.book.results import records_frame
 from latentlib.book.tables import beside_paper, formatted, summarise
 from latentlib.evaluation.claims import sentences
 from latentlib.images.claims import pca_claims, triplet_claims, whole_set_claims
-from latentlib.images.gap import gap_findings, judge
+from latentlib.images.gap_judge import judge
+from latentlib.images.gap_words import gap_findings
 from latentlib.images.n2d import beside_published
 
 
 def gap_section(records: list[dict[str, Any]], how: str) -> list[str]:
     """Chapter 06, one recorded variant: the views applied to every column, the MSE
     hypotheses, every claim and the findings (``how``: the command and wall time that
-    made it), all from :func:`latentlib.images.gap.judge`."""
+    made it), all from :func:`latentlib.images.gap_judge.judge`."""
     first = records[0]
     study = judge(records)
     sizes = tuple(sorted(study.runs["embedding_size"].unique()))
