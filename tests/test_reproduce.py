@@ -159,27 +159,28 @@ def test_a_claim_moved_to_not_shown_is_listed_but_fails_nothing(tmp_path):
 
 def test_deterministic_pca_must_match_to_the_float(tmp_path):
     here = reference_set()
-    find(here, "pca-d4-seed0")["metrics"]["silhouette"] = 0.2498001  # differs in the 7th digit
-    find(here, "pca-d8-seed0")["metrics"]["silhouette"] *= 1 + 3e-15  # another summation order
+    find(here, "pca-d4-seed0")["metrics"]["silhouette"] = 0.2508  # 1e-3 off: far beyond a K-Means flip
+    find(here, "pca-d8-seed0")["metrics"]["silhouette"] *= 1 + 3e-7  # a float32 sum in another order
+    find(here, "pca-d8-seed0")["metrics"]["acc"] += 6e-5  # a point or two moving cluster
     result = compare(tmp_path, reference_set(), here)
     hit = row(result, "pca-d4-seed0", "silhouette")
     assert hit["verdict"] == "outside tolerance" and hit["judged"] == "deterministic"
-    assert hit["tolerance"] == pytest.approx(1e-9 * 0.2498) and hit["tolerance_from"] == FROM_DETERMINISTIC
+    assert hit["tolerance"] == pytest.approx(2e-4) and hit["tolerance_from"] == FROM_DETERMINISTIC
     assert row(result, "pca-d8-seed0", "silhouette")["verdict"] == "reproduced"
+    assert row(result, "pca-d8-seed0", "acc")["verdict"] == "reproduced"
     assert not result.ok
-    assert result.reasons == ["1 deterministic number differs beyond the float tolerance (1e-09 relative, "
-                              "up to 1.8e-07 relative)"]
-    # relative tolerance, with an absolute floor near 0
+    assert result.reasons[0].startswith("1 deterministic number differs beyond the float tolerance (1e-06 relative")
+    # a score not read from cluster ids must agree to 1e-6 relative, with an absolute floor near 0
     near_zero = reference_set()
-    find(near_zero, "pca-d4-seed0")["metrics"]["acc"] = 0.0
+    find(near_zero, "pca-d4-seed0")["metrics"]["n_clusters_found"] = 0.0
     here = copy.deepcopy(near_zero)
-    find(here, "pca-d4-seed0")["metrics"]["acc"] = 1e-17
-    find(here, "pca-d8-seed0")["metrics"]["acc"] *= 1 + 2e-9
+    find(here, "pca-d4-seed0")["metrics"]["n_clusters_found"] = 1e-17
+    find(here, "pca-d8-seed0")["metrics"]["n_clusters_found"] *= 1 + 2e-6
     result = compare(tmp_path / "near_zero", near_zero, here)
-    assert row(result, "pca-d4-seed0", "acc")["verdict"] == "reproduced"
-    assert row(result, "pca-d4-seed0", "acc")["tolerance"] == 1e-12
-    assert row(result, "pca-d8-seed0", "acc")["verdict"] == "outside tolerance"
-    assert compare_runs(tmp_path / "near_zero" / "run", tmp_path / "near_zero" / "reference", rtol=1e-8).ok
+    assert row(result, "pca-d4-seed0", "n_clusters_found")["verdict"] == "reproduced"
+    assert row(result, "pca-d4-seed0", "n_clusters_found")["tolerance"] == 1e-12
+    assert row(result, "pca-d8-seed0", "n_clusters_found")["verdict"] == "outside tolerance"
+    assert compare_runs(tmp_path / "near_zero" / "run", tmp_path / "near_zero" / "reference", rtol=1e-5).ok
     assert deterministic(record("pca", 4, 0)) and not deterministic(record("mlp-mse", 4, 0))
     # each study declares which of its runs train nothing
     assert deterministic({"study": "05_text_yelp_daae", "run": {"model": "tfidf"}})
@@ -275,7 +276,7 @@ def test_machines_side_by_side(tmp_path):
 def test_markdown_has_the_summary_and_no_nan(tmp_path):
     reference, here = reference_set(), reference_set()
     find(here, "mlp-triplet-d4-seed1")["metrics"]["silhouette"] += 0.03
-    find(here, "pca-d8-seed0")["metrics"]["acc"] = 0.4510001
+    find(here, "pca-d8-seed0")["metrics"]["acc"] = 0.452  # beyond what a K-Means flip moves
     here.remove(find(here, "mlp-mse-d8-seed2"))
     find(here, "mlp-mse-d4-seed0")["metrics"]["silhouette"] = None
     page = compare(tmp_path, reference, here).markdown()
@@ -287,7 +288,7 @@ def test_markdown_has_the_summary_and_no_nan(tmp_path):
     assert "nan" not in page.lower()
     assert "**Not reproduced**: 1 deterministic number differs" in page and "; 3 numbers missing here." in page
     assert "## Trained numbers, as families" in page
-    assert "+1e-07" in page or "+1.0e-07" in page or "1e-07" in page  # the PCA difference, not rounded to 0
+    assert "+0.001" in page  # the PCA difference, not rounded to 0
 
 
 def test_scope(tmp_path):

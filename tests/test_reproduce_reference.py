@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latentlib.book.reproduce import ALL_TRAINED, band_rate, compare_runs, family_test, numeric_metrics
+from latentlib.book.reproduce import ALL_TRAINED, CLUSTER_SCORES, band_rate, compare_runs, family_test, numeric_metrics
 from latentlib.book.results import read_records, write_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,19 +145,21 @@ def test_a_small_chapter_moved_is_caught_by_its_family_not_by_the_overall_share(
     assert any(not test.ok for test in own) and not result.ok
 
 
-def test_a_reference_with_a_deterministic_number_changed_by_1e_6_fails(reference, bands, rerun, tmp_path):
+def test_a_reference_with_a_deterministic_number_changed_by_1e_5_fails(reference, bands, rerun, tmp_path):
+    # a score not read from K-Means cluster ids (explained variance, reconstruction, ...)
     tampered = copy.deepcopy(reference)
     record, metric = next((r, m) for r in tampered for m, v in numeric_metrics(r).items()
-                          if bands[_key(r, m)][0] == "deterministic" and math.isfinite(v) and v != 0)
-    record["metrics"][metric] *= 1 + 1e-6
+                          if bands[_key(r, m)][0] == "deterministic" and math.isfinite(v) and v > 1e-3
+                          and m not in CLUSTER_SCORES)
+    record["metrics"][metric] *= 1 + 1e-5
     result = compare_runs(rerun, write(tampered, tmp_path / "reference"))
     hit = result.metrics[(result.metrics["run"] == record["run"]["name"]) & (result.metrics["metric"] == metric)
                          & (result.metrics["study"] == record["study"])].iloc[0]
     assert hit["verdict"] == "outside tolerance" and hit["judged"] == "deterministic"
     assert not result.ok and all(test.ok for test in result.families)
     assert len(result.reasons) == 1
-    assert result.reasons[0].startswith("1 deterministic number differs beyond the float tolerance (1e-09 relative, "
-                                        "up to 1.0e-06 relative)")
+    assert result.reasons[0].startswith("1 deterministic number differs beyond the float tolerance (1e-06 relative, "
+                                        "up to 1.0e-05 relative)")
 
 
 def test_the_binomial_rule_in_isolation():

@@ -21,8 +21,12 @@ The tolerance, per number (column ``judged`` says which rule judged it):
 
 1. A record with no trained network (:func:`deterministic` decides, the one place that
    does) is a deterministic stage: its numbers must agree to the float,
-   ``|difference| <= max(rtol * |reference|, atol)`` (``rtol`` 1e-9, ``atol`` 1e-12), not
-   to the bit: another thread count sums in another order and moves the last digits
+   ``|difference| <= max(rtol * |reference|, atol)`` (``rtol`` 1e-6, ``atol`` 1e-12), not
+   to the bit: another thread count sums in another order and moves the last digits of
+   a float32 pipeline (measured: up to 1.5e-7 relative, 2 threads against 1). Its
+   clustering scores (:data:`CLUSTER_SCORES`) may move by up to :data:`KMEANS_FLIP` more:
+   K-Means on an embedding that differs in its last bits can put a few of 10,000 points
+   in another cluster (measured: one of 36 PCA runs, NMI -6.4e-5, ARI -3.9e-5)
    (``deterministic (float tolerance)``).
 2. Records of one *configuration* (the same ``run`` settings apart from ``name``, ``seed``
    and the fit cache bookkeeping) are a seed group. In a group of several seeds, the
@@ -110,8 +114,16 @@ JUDGED_DETERMINISTIC = "deterministic"
 JUDGED_TRAINED = "trained"
 JUDGED_UNMEASURED = "no seed spread"
 
+#: scores read from K-Means cluster ids: a point moving cluster moves them, whatever the float
+CLUSTER_SCORES = ("acc", "nmi", "ari", "silhouette")
+#: how far those may move on a deterministic stage: two of 10,000 points changing cluster
+KMEANS_FLIP = 2e-4
+
 #: ``run`` fields that name or cache a run rather than configure it
-RUN_BOOKKEEPING = ("name", "seed", "fit_key", "fit_from_cache")
+RUN_BOOKKEEPING = ("name", "seed", "fit_key", "fit_from_cache",
+                   # a 2-D view's draw and the run it viewed are seeds too (chapter 06): the
+                   # draws of one view of one column at one size are one seed group
+                   "view_seed", "viewed_run")
 #: ``metrics`` entries that are flags or bookkeeping, not numbers to compare
 METRIC_BOOKKEEPING = ("collapsed", "collapse_reason")
 #: runs with no trained network: their numbers must match exactly
@@ -237,7 +249,7 @@ class _Tolerances:
     records: list[dict[str, Any]]
     k: float
     floor: float
-    rtol: float = 1e-9
+    rtol: float = 1e-6
     atol: float = 1e-12
     spread: dict[tuple[str, str, str], dict[str, tuple[float, int]]] = field(default_factory=dict)
 
@@ -260,7 +272,9 @@ class _Tolerances:
         if deterministic(record):
             value = numeric_metrics(record).get(metric, float("nan"))
             scale = abs(value) if math.isfinite(value) else 0.0
-            return Band(max(self.rtol * scale, self.atol), FROM_DETERMINISTIC, JUDGED_DETERMINISTIC, float("nan"))
+            flip = KMEANS_FLIP if metric in CLUSTER_SCORES else 0.0
+            return Band(max(self.rtol * scale, self.atol, flip), FROM_DETERMINISTIC, JUDGED_DETERMINISTIC,
+                        float("nan"))
         group = (record["study"], record["variant"], _configuration(record))
         own = self.spread.get(group, {}).get(metric)
         if own is not None and np.isfinite(own[0]):
@@ -486,7 +500,7 @@ class Reproduction:
     floor: float = 1e-9
     not_run: list[str] = field(default_factory=list)
     families: list[FamilyTest] = field(default_factory=list)
-    rtol: float = 1e-9
+    rtol: float = 1e-6
     atol: float = 1e-12
     alpha: float = 0.01
 
@@ -696,7 +710,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def compare_runs(run_dir: str | Path, reference_dir: str | Path, *, k: float = 2.0, floor: float = 1e-9,
-                 rtol: float = 1e-9, atol: float = 1e-12, alpha: float = 0.01,
+                 rtol: float = 1e-6, atol: float = 1e-12, alpha: float = 0.01,
                  scope: str = "run", since: float | None = None) -> Reproduction:
     """Compare the records under ``run_dir`` with those under ``reference_dir``.
 

@@ -22,8 +22,10 @@ IMAGE_DATA = {"mnist": fetch_mnist, "fashion_mnist": fetch_fashion_mnist}
 
 
 def pca_run(record: dict[str, Any]) -> bool:
-    """PCA runs train nothing: the reproduction check compares them to float precision."""
-    return record.get("run", {}).get("method") == "pca" or record.get("run", {}).get("objective") == "pca"
+    """PCA runs train nothing: the reproduction check compares them to float precision.
+    (A 2-D t-SNE or UMAP view of PCA, chapter 06, is not one: its layout moves with the
+    thread count, by up to 0.03 in ACC.)"""
+    return record.get("run", {}).get("method") == "pca"
 
 
 STUDIES = (
