@@ -3,7 +3,6 @@ reproduces the paper's column, in level and trend, from the study's records."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
@@ -95,20 +94,6 @@ def per_training_seed(runs: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def _call(function, runs: pd.DataFrame, **kwargs) -> Verdict:
-    """A verdict function with the keyword arguments it takes (the verdicts module grows
-    optional ones; a published target with stds falls back to means where it is refused)."""
-    accepted = inspect.signature(function).parameters
-    kwargs = {k: v for k, v in kwargs.items() if k in accepted}
-    try:
-        return function(runs, **kwargs)
-    except TypeError:  # a module that takes {d: mean} only does arithmetic on the tuples
-        if not any(isinstance(v, tuple) for v in kwargs["target"].values()):
-            raise
-        kwargs["target"] = {d: (v[0] if isinstance(v, tuple) else v) for d, v in kwargs["target"].items()}
-        return function(runs, **kwargs)
-
-
 def _with_std(column: str) -> dict[int, tuple[float, float | None]]:
     return {d: (mean, std) for d, (mean, std) in _published(column).items()}
 
@@ -190,9 +175,9 @@ def judge(records: list[dict[str, Any]], *, baseline: GridResult | None = None) 
         text = claim_text(method, labels)
         viewed = _column_of(method) is not None
         if method in RAW or (viewed and column != "mse"):
-            verdict = _call(matches, seed_runs, method=method, target=_with_std(column), claim=text)
+            verdict = matches(seed_runs, method=method, target=_with_std(column), claim=text)
         else:  # a view of the MSE runs, or any other MSE hypothesis: a variant of the baseline
-            verdict = _call(closes_gap, seed_runs, method=method, baseline=BASELINE, target=_with_std("mse"),
+            verdict = closes_gap(seed_runs, method=method, baseline=BASELINE, target=_with_std("mse"),
                             claim=text)
         paper = ""
         if viewed:
@@ -226,7 +211,7 @@ def _check_claims(runs: pd.DataFrame) -> list[Claim]:
         target = {size: (float(reference.mean()), float(reference.std()) if len(reference) > 1 else None)}
         for points in sorted(same["view_points"].unique())[:-1]:
             part = same[same["view_points"] == points].assign(method="smaller")
-            verdict = _call(matches, part, method="smaller", target=target, paper_runs=len(reference),
+            verdict = matches(part, method="smaller", target=target, paper_runs=len(reference),
                             claim=f"The {VIEWS[view]} view of {int(points):,} test points scores as the view of "
                                   f"{int(largest):,} (one MSE run, d = {size}, seed {seed}; same draws)")
             claims.append(Claim(verdict, ours=f"{part['silhouette'].mean():.3f} ({_draws(len(part))})",

@@ -35,18 +35,14 @@ from typing import Any
 
 import pandas as pd
 
-from latentlib.evaluation import verdicts
 from latentlib.evaluation.claims import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Claim
-from latentlib.evaluation.verdicts import Verdict, beats
+from latentlib.evaluation.verdicts import DOES_NOT_HOLD, HOLDS, NOT_SHOWN, Verdict, beats
 from latentlib.text.findings import (INFORMATIVE_NMI, LENGTH_NMI, LENGTH_R, RECONSTRUCTS_ACC, against, fit_table,
                                      labels, majority_rate, raw_scores)
 from latentlib.text.study import ABLATIONS, MAIN
 
 Records = list[dict[str, Any]]
 
-HOLDS, DOES_NOT_HOLD = "holds", "does not hold"
-#: the third outcome ("undecided" before the verdicts named it "not shown")
-NOT_SHOWN = getattr(verdicts, "NOT_SHOWN", "not shown")
 NOT_TESTABLE_REASON = "not testable with this model and data"
 
 PAPER_SEPARABILITY = ("IV-C: the denoising adversarial autoencoder was not able to produce embeddings that are "
