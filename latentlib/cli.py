@@ -43,6 +43,19 @@ def fold_parameters(argv: list[str]) -> list[str]:
     return out
 
 
+def _jobs(text: str) -> int | str:
+    """``--jobs``: a positive number or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a positive number or 'auto', got {text!r}")
+    return value
+
+
 def _pair(text: str) -> list[str]:
     key, separator, value = text.partition("=")
     if not separator or not key:
@@ -60,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parameter", type=_pair, action="append", metavar="KEY VALUE",
                      help="override one parameter, e.g. -p epochs 5 -p embedding_sizes '[2, 4]' "
                           "-p learning_rate -1e-3")
-    run.add_argument("--jobs", type=int, default=1, help="notebooks executed in parallel")
+    run.add_argument("--jobs", type=_jobs, default="auto",
+                     help="chapters executed at once: a number, or 'auto' (default: one per core, "
+                          "each kernel with cores/jobs threads; chapters sharing fits run in turn)")
     run.add_argument("--reference", action="store_true",
                      help="maintainers: update the committed reference build (book/executed, book/results)")
     run.add_argument("--output-dir", type=Path, help="executed notebooks (default _build/run/executed)")
@@ -75,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     book = commands.add_parser("book", help="run every study, then build the book")
     book.add_argument("--profile", default="quick", choices=PROFILES)
-    book.add_argument("--jobs", type=int, default=1)
+    book.add_argument("--jobs", type=_jobs, default="auto", help="chapters executed at once (see run --jobs)")
     book.add_argument("--no-run", action="store_true", help="only build from the committed executed chapters")
     book.add_argument("--reference", action="store_true",
                       help="maintainers: run into the committed reference build, then build it")

@@ -29,6 +29,7 @@ from latentlib.book.progress import EventPrinter, read_notices
 from latentlib.book.provenance import (RunContext, git_commit, imported_library_modules, library_digest,
                                   new_execution_id, project_root)
 from latentlib.book.results import read_records, variant, write_json_atomic
+from latentlib.book import schedule
 from latentlib import studies
 
 NOTEBOOKS = "notebooks"
@@ -108,10 +109,17 @@ class ChapterFailed(RuntimeError):
                          f"the failed notebook is {notebook}; the committed chapter and its records are unchanged")
         self.study, self.cell, self.ename, self.evalue, self.notebook = study, cell, ename, evalue, notebook
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses the process boundary of a parallel run
+        return _chapter_failed, (self.study, self.cell, self.ename, self.evalue, self.notebook)
+
     @property
     def missing_data(self) -> bool:
         """The chapter stopped because no source of its dataset is available here."""
         return self.ename == "DatasetNotFoundError"
+
+
+def _chapter_failed(study: str, cell: int | None, ename: str, evalue: str, notebook: Path) -> ChapterFailed:
+    return ChapterFailed(study, cell=cell, ename=ename, evalue=evalue, notebook=notebook)
 
 
 @dataclass
@@ -458,41 +466,79 @@ def _run_one(kwargs: dict[str, Any], position: str = "") -> Execution:
     return execution
 
 
-def run_notebooks(names: list[str], *, jobs: int = 1, keep_going: bool = False,
+def run_notebooks(names: list[str], *, jobs: int | str = 1, keep_going: bool = False,
                   **kwargs: Any) -> tuple[list[Execution], list[ChapterFailed]]:
-    """Run several studies; ``jobs > 1`` runs them in parallel processes.
+    """Run several studies; ``jobs > 1`` (or ``"auto"``: one per core) runs that many at
+    once in parallel processes, each kernel with ``cores // jobs`` threads unless
+    ``OMP_NUM_THREADS`` is set. Chapters that share fits run one after the other in one
+    chain (:mod:`latentlib.book.schedule`).
 
     Returns the executions that completed and, with ``keep_going``, the chapters that
     failed (without it the first failure is raised).
     """
     root = require_root(kwargs.pop("root", None))
     studies = [find_notebook(name, root).stem for name in names]
+    profile = kwargs.get("profile", "quick")
     for study in studies:  # fail on bad parameters before the first execution starts
-        validate_parameters(study, kwargs.get("profile", "quick"), kwargs.get("parameters") or {})
+        validate_parameters(study, profile, kwargs.get("parameters") or {})
     default_output, default_results = run_dirs(root, reference=kwargs.get("reference", False))
     check_targets(root, Path(kwargs.get("output_dir") or default_output),  # and on unwritable targets
                   Path(kwargs.get("results_dir") or default_results))
-    calls = [dict(kwargs, name=study, root=root) for study in studies]
+    jobs = schedule.resolve_jobs(jobs, len(studies))
+    positions = {study: f"[{i + 1}/{len(studies)}]" if len(studies) > 1 else "" for i, study in enumerate(studies)}
+    calls = {study: dict(kwargs, name=study, root=root) for study in studies}
     done: list[Execution] = []
     failed: list[ChapterFailed] = []
-
-    def collect(outcome: Any) -> None:
-        try:
-            done.append(outcome())
-        except ChapterFailed as error:
-            if not keep_going:
-                raise
-            failed.append(error)
-
-    positions = [f"[{i + 1}/{len(calls)}]" if len(calls) > 1 else "" for i in range(len(calls))]
-    if jobs <= 1 or len(calls) == 1:
-        for call, position in zip(calls, positions):
-            collect(lambda call=call, position=position: _run_one(call, position))
+    if jobs == 1:
+        chains = [studies]
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for future in [pool.submit(_run_one, call, position) for call, position in zip(calls, positions)]:
-                collect(future.result)
+        parameters = kwargs.get("parameters") or {}
+        costs = schedule.reference_seconds(root / RESULTS, profile)
+        shared = schedule.shared_fits(studies, lambda study: _planned_keys(study, profile, parameters))
+        chains = schedule.chains(studies, shared, lambda study: costs.get(study, float("inf")))
+    threads = schedule.threads_per_chapter(jobs) if jobs > 1 else None
+    chain_calls = [[(calls[study], positions[study]) for study in chain] for chain in chains]
+    if jobs == 1:
+        outcomes = [_run_chain(chain_calls[0], keep_going, None)]
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chains))) as pool:
+            futures = [pool.submit(_run_chain, chain, keep_going, threads) for chain in chain_calls]
+            outcomes = [future.result() for future in futures]
+    finished = dict(pair for outcome in outcomes for pair in outcome)
+    for study in studies:  # in chapter order, whichever ran first
+        result = finished.get(study)
+        if isinstance(result, ChapterFailed):
+            if not keep_going:
+                raise result
+            failed.append(result)
+        elif study in finished:
+            done.append(result)
     return done, failed
+
+
+def _run_chain(chain: list[tuple[dict[str, Any], str]], keep_going: bool,
+               threads: int | None) -> list[tuple[str, Execution | ChapterFailed]]:
+    """Run one chain of chapters in order (in a worker process when several run at once);
+    a failure ends the chain unless ``keep_going``."""
+    if threads is not None and "OMP_NUM_THREADS" not in os.environ:
+        # the kernels inherit this worker's environment: one share of the cores each
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    results: list[tuple[str, Execution | ChapterFailed]] = []
+    for call, position in chain:
+        try:
+            results.append((call["name"], _run_one(call, position)))
+        except ChapterFailed as error:
+            results.append((call["name"], error))
+            if not keep_going:
+                break
+    return results
+
+
+def _planned_keys(study: str, profile: str, parameters: dict[str, Any]) -> list[str]:
+    """The fit keys ``study`` will ask for (raises for a chapter that plans none)."""
+    from latentlib.training.plan import plan_study
+
+    return [spec.key for spec in plan_study(study, profile, parameters)]
 
 
 def stage_run_book(root: Path, run: Path, *, pages: dict[str, str]) -> Path:
