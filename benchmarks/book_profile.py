@@ -54,7 +54,8 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # leaf frames of threads that are parked: not work, whatever the profiler's idle heuristic says
 WAITING = ("select (selectors.py", "_watch_pipe_fd", "wait (threading.py", "poll (", "sleep",
-           "ParentPollerUnix.run", "GarbageCollectorThread.run", "recv_multipart", "_recv_copy")
+           "ParentPollerUnix.run", "GarbageCollectorThread.run", "recv_multipart", "_recv_copy",
+           "device (zmq/")  # the kernel's heartbeat thread, parked in a zmq device
 
 
 def stage_of(frames: list[str]) -> str:

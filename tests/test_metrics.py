@@ -79,3 +79,39 @@ def test_evaluate_embedding_on_separated_blobs():
     assert scores["nmi"] == pytest.approx(1.0)
     assert scores["silhouette"] > 0.8
     assert scores["n_clusters_found"] == 3
+
+
+@pytest.mark.parametrize("n, d, k, seed", [(300, 2, 3, 0), (1000, 16, 10, 1), (2500, 4, 10, 2), (500, 784, 7, 3)])
+def test_silhouette_equals_scikit_learn(n, d, k, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, k, size=n)
+    x = (rng.normal(size=(n, d)) + 2.0 * labels[:, None] * (rng.random(d) > 0.5)).astype(np.float32)
+    # float32 points: scikit-learn sums their float32 distances, ours are float64 sums; both
+    # take distances from |x|^2 + |y|^2 - 2 x.y, in another order
+    assert metrics.silhouette(x, labels) == pytest.approx(skm.silhouette_score(x, labels), rel=1e-6, abs=1e-7)
+    assert metrics.silhouette(x.astype(np.float64), labels) == pytest.approx(
+        skm.silhouette_score(x.astype(np.float64), labels), rel=1e-7, abs=1e-12)
+
+
+def test_silhouette_subset_is_the_one_scikit_learn_draws():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 5, size=2000)
+    x = rng.normal(size=(2000, 3)) + labels[:, None]
+    for seed in (0, 7):
+        assert metrics.silhouette(x, labels, sample_size=500, seed=seed) == pytest.approx(
+            skm.silhouette_score(x, labels, sample_size=500, random_state=seed), rel=1e-9)
+    assert metrics.silhouette(x, labels, sample_size=500, seed=0) != metrics.silhouette(x, labels, sample_size=500, seed=7)
+
+
+def test_silhouette_singletons_score_zero_as_in_scikit_learn():
+    x = np.array([[0.0], [0.1], [0.2], [5.0], [9.0], [9.1]])
+    labels = np.array([0, 0, 0, 1, 2, 2])  # cluster 1 is a single point
+    assert metrics.silhouette(x, labels) == pytest.approx(skm.silhouette_score(x, labels), rel=1e-12)
+
+
+def test_silhouette_refuses_bad_input():
+    with pytest.raises(ValueError, match="x and labels differ in length: 4 vs 3"):
+        metrics.silhouette(np.zeros((4, 2)), np.array([0, 1, 1]))
+    with pytest.raises(ValueError, match="x contains NaN or infinity"):
+        metrics.silhouette(np.array([[0.0], [np.nan], [1.0], [2.0]]), np.array([0, 0, 1, 1]))
+    assert np.isnan(metrics.silhouette(np.random.rand(4, 2), np.arange(4)))  # every point its own cluster

@@ -93,7 +93,7 @@ def test_a_chain_sets_its_threads_and_stops_at_a_failure_unless_told_to_go_on(mo
 
 def test_parallel_chapters_come_back_in_chapter_order(root, monkeypatch):
     monkeypatch.setattr(runner, "check_targets", lambda *args, **kwargs: None)
-    monkeypatch.setattr(runner, "_planned_keys", lambda study, profile, parameters: [])
+    monkeypatch.setattr(runner, "_train_planned_fits", lambda studies, *args, **kwargs: {})
     monkeypatch.setattr(runner, "_run_one", lambda call, position: call["name"])
     # threads stand in for processes, so the monkeypatched chapter runs in this interpreter
     from concurrent.futures import ThreadPoolExecutor

@@ -470,8 +470,9 @@ def run_notebooks(names: list[str], *, jobs: int | str = 1, keep_going: bool = F
                   **kwargs: Any) -> tuple[list[Execution], list[ChapterFailed]]:
     """Run several studies; ``jobs > 1`` (or ``"auto"``: one per core) runs that many at
     once in parallel processes, each kernel with ``cores // jobs`` threads unless
-    ``OMP_NUM_THREADS`` is set. Chapters that share fits run one after the other in one
-    chain (:mod:`latentlib.book.schedule`).
+    ``OMP_NUM_THREADS`` is set. The fits the chapters plan are trained first, each once,
+    on ``jobs`` one-thread processes; chapters that would still share an untrained fit run
+    one after the other in one chain (:mod:`latentlib.book.schedule`).
 
     Returns the executions that completed and, with ``keep_going``, the chapters that
     failed (without it the first failure is raised).
@@ -492,9 +493,12 @@ def run_notebooks(names: list[str], *, jobs: int | str = 1, keep_going: bool = F
     if jobs == 1:
         chains = [studies]
     else:
-        parameters = kwargs.get("parameters") or {}
+        # every fit the chapters plan, trained first on `jobs` one-thread processes: then no
+        # two chapters train one fit at once, and the chapters run in any order
+        uncached = _train_planned_fits(studies, profile, kwargs.get("parameters") or {}, jobs,
+                                       progress=kwargs.get("progress", True))
         costs = schedule.reference_seconds(root / RESULTS, profile)
-        shared = schedule.shared_fits(studies, lambda study: _planned_keys(study, profile, parameters))
+        shared = schedule.shared_fits(studies, uncached.__getitem__)  # fits that failed to train ahead
         chains = schedule.chains(studies, shared, lambda study: costs.get(study, float("inf")))
     threads = schedule.threads_per_chapter(jobs) if jobs > 1 else None
     chain_calls = [[(calls[study], positions[study]) for study in chain] for chain in chains]
@@ -534,11 +538,25 @@ def _run_chain(chain: list[tuple[dict[str, Any], str]], keep_going: bool,
     return results
 
 
-def _planned_keys(study: str, profile: str, parameters: dict[str, Any]) -> list[str]:
-    """The fit keys ``study`` will ask for (raises for a chapter that plans none)."""
+def _train_planned_fits(studies: list[str], profile: str, parameters: dict[str, Any], jobs: int, *,
+                        progress: bool = True) -> dict[str, list[str]]:
+    """Train the fits ``studies`` plan (each once) on ``jobs`` local processes; return each
+    study's planned fit keys still not in the cache (a study that plans none is left out)."""
+    from latentlib.training.fit import cache_dir
     from latentlib.training.plan import plan_study
+    from latentlib.training.sweep import warm
 
-    return [spec.key for spec in plan_study(study, profile, parameters)]
+    planned: dict[str, list[Any]] = {}
+    for study in studies:
+        try:
+            planned[study] = plan_study(study, profile, parameters)
+        except Exception:  # not planned (it trains its own), or its data is missing: the chapter says so
+            continue
+    store = cache_dir()
+    todo = {spec.key: spec for specs in planned.values() for spec in specs if not spec.path(store).exists()}
+    if todo:
+        warm(list(todo.values()), f"processes:{jobs}", progress=progress)
+    return {study: [spec.key for spec in specs if not spec.path(store).exists()] for study, specs in planned.items()}
 
 
 def stage_run_book(root: Path, run: Path, *, pages: dict[str, str]) -> Path:

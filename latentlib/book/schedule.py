@@ -6,10 +6,12 @@ second thread poorly at these sizes (benchmarks/book_profile.py). So ``--jobs au
 runs ``min(cores, chapters)`` chapters at once (at most :data:`MAX_AUTO_JOBS`, and no
 more than memory allows), each kernel with ``cores // jobs`` threads.
 
-Chapters that train the same fit (chapter 03 scores chapter 02's networks) run in one
-*chain*, in chapter order, so no fit is trained twice at once: the later chapter loads
-it from the fit cache. Chains start longest first (the committed reference's wall time
-per chapter), so the short ones fill the gaps at the end.
+Chapters share fits (03 and 06 score chapter 02's networks, 01 trains half of them). The
+runner trains every fit the chapters plan first, each once, on ``jobs`` one-thread
+processes; a shared fit that still is not in the cache puts the chapters sharing it in
+one *chain*, run in chapter order, so no fit is trained twice at once. Chains start
+longest first (the committed reference's wall time per chapter), so the short ones fill
+the gaps at the end.
 """
 
 from __future__ import annotations
