@@ -320,3 +320,23 @@ def test_the_stacked_scheduler_fills_the_store_the_chapter_reads(mnist_smoke, tm
         assert spec.path(tmp_path / "store").exists()
         assert run_spec(spec)["from_cache"] is True
     assert [o.status for o in execute(specs, "stacked", store=tmp_path / "store")] == ["cached"] * 4
+
+
+def test_cuda_graphs_are_off_on_a_cpu_and_a_bad_setting_is_named(monkeypatch):
+    monkeypatch.setenv(stacked.GRAPHS_ENV, "1")
+    assert stacked.graphs_enabled(torch.device("cpu"), "fp32") is False
+    monkeypatch.setenv(stacked.GRAPHS_ENV, "yes please")
+    with pytest.raises(ValueError, match="LATENTLIB_CUDA_GRAPHS must be 1"):
+        stacked.graphs_enabled(torch.device("cpu"), "fp32")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("miner", [None, "all"])
+def test_a_graphed_stack_equals_the_eager_stack_on_cuda(blobs, monkeypatch, miner):
+    monkeypatch.setenv(stacked.GRAPHS_ENV, "0")
+    eager = train_stack([trainer(blobs, s, miner=miner) for s in SEEDS], device="cuda", progress=False)
+    monkeypatch.setenv(stacked.GRAPHS_ENV, "1")
+    graphed = train_stack([trainer(blobs, s, miner=miner) for s in SEEDS], device="cuda", progress=False)
+    for a, b in zip(eager, graphed):
+        weights, curves = largest_difference(a, b)
+        assert weights <= WEIGHT_TOLERANCE and curves <= CURVE_TOLERANCE

@@ -154,10 +154,11 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    from latentlib.training.stacked import STACKED_ENV
+    from latentlib.training.stacked import GRAPHS_ENV, STACKED_ENV
 
     stacked = args.scheduler == "stacked"
     os.environ[STACKED_ENV] = "1" if stacked else "0"
+    os.environ.setdefault(GRAPHS_ENV, "1")  # CUDA graphs on CUDA (a failed capture falls back to eager)
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(os.environ.get("LATENTLIB_DEVICE_WORK", "/tmp/latentlib-device"))
     timings: dict[str, Any] = {"profile": args.profile, "scheduler": args.scheduler,

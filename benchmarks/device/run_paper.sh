@@ -38,6 +38,9 @@ log="$out/run.log"
   fi
   export LATENTLIB_CACHE="${LATENTLIB_CACHE:-$scratch/fits}" LATENTLIB_DEVICE_WORK="$scratch/work"
   export MPLBACKEND=Agg NUMBA_CACHE_DIR="$scratch/numba"
+  # offline: a download (torchvision's MNIST, tried first) fails at once instead of hanging
+  export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 \
+         HTTPS_PROXY=http://127.0.0.1:9 no_proxy= NO_PROXY=
   "$python" --version
   "$python" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
   "$python" benchmarks/device/paper.py --profile "$profile" --out "$out"

@@ -48,6 +48,8 @@ from latentlib.training.precision import autocast, check_precision
 
 #: ``1`` stacks fits on any device, ``0`` never, unset: stacked on CUDA only
 STACKED_ENV = "LATENTLIB_STACKED"
+#: ``1`` replays each stacked step as a CUDA graph (CUDA, fp32 only)
+GRAPHS_ENV = "LATENTLIB_CUDA_GRAPHS"
 #: most members per stack (memory: each holds its weights, Adam state and a batch)
 STACK_SIZE_ENV = "LATENTLIB_STACK_SIZE"
 
@@ -199,10 +201,78 @@ def _stacked_model(modules: list[nn.Module], device: torch.device) -> tuple[dict
     return params, buffers, vmap(one)
 
 
-def _optimizer(params: dict[str, torch.Tensor], learning_rate: float, device: torch.device) -> torch.optim.Optimizer:
+def _optimizer(params: dict[str, torch.Tensor], learning_rate: float, device: torch.device, *,
+               capturable: bool = False) -> torch.optim.Optimizer:
     # fused on CUDA: one kernel for every weight, its step count on the device (no host read)
-    options = {"fused": True} if device.type == "cuda" else {}
+    options: dict[str, Any] = {"fused": True} if device.type == "cuda" else {}
+    if capturable:
+        options["capturable"] = True  # its state stays on the device: a CUDA graph can replay the step
     return torch.optim.Adam(params.values(), lr=learning_rate, **options)
+
+
+def graphs_enabled(device: torch.device, precision: str) -> bool:
+    """Whether the stack's step is replayed as a CUDA graph: ``$LATENTLIB_CUDA_GRAPHS=1``
+    on CUDA, in fp32 (autocast's weight cache is cleared by a host hook after each step)."""
+    value = os.environ.get(GRAPHS_ENV, "").strip().lower()
+    if value not in ("", "0", "1"):
+        raise ValueError(f"{GRAPHS_ENV} must be 1 (replay the step as a CUDA graph) or 0, got {value!r}")
+    return value == "1" and device.type == "cuda" and precision == "fp32"
+
+
+class GraphedStep:
+    """A training step replayed as one CUDA graph: a few eager steps on a side stream
+    (they are real steps of the fit; they also initialise Adam's state and the
+    libraries' workspaces), then the step is captured once with a static index tensor
+    and replayed for every batch of that shape (copy the indices in, replay); a batch of
+    another shape (the short last batch) runs eagerly. A capture that fails leaves the
+    fit eager, with a notice. Same kernels, so the same numbers as the eager step."""
+
+    WARMUP = 3
+
+    def __init__(self, step: Callable[[torch.Tensor], torch.Tensor], device: torch.device) -> None:
+        self.step, self.device = step, device
+        self.graph: Any = None
+        self.static_idx: torch.Tensor | None = None
+        self.static_stats: torch.Tensor | None = None
+        self.eager_steps = 0
+        self.failed = False
+        self.side = torch.cuda.Stream(device)
+
+    def __call__(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.graph is not None and idx.shape == self.static_idx.shape:
+            self.static_idx.copy_(idx)
+            self.graph.replay()
+            return self.static_stats.clone()
+        if self.graph is None and not self.failed and self.eager_steps >= self.WARMUP:
+            if self._capture(idx):
+                return self(idx)
+        return self._eager(idx)
+
+    def _eager(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.graph is not None or self.failed:
+            return self.step(idx)
+        self.side.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(self.side):
+            stats = self.step(idx)
+        torch.cuda.current_stream(self.device).wait_stream(self.side)
+        self.eager_steps += 1
+        return stats
+
+    def _capture(self, idx: torch.Tensor) -> bool:
+        from latentlib.events import notice
+
+        torch.cuda.current_stream(self.device).wait_stream(self.side)
+        self.static_idx = idx.clone()
+        graph = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(graph):
+                self.static_stats = self.step(self.static_idx)
+        except Exception as error:  # an op that cannot be captured: stay eager
+            self.failed = True
+            notice("fit", f"CUDA graph capture failed ({type(error).__name__}: {error}); the stack trains eagerly")
+            return False
+        self.graph = graph
+        return True
 
 
 def train_stack(trainers: list[Trainer], *, device: str | torch.device = "auto", precision: str = "fp32",
@@ -230,9 +300,21 @@ def train_stack(trainers: list[Trainer], *, device: str | torch.device = "auto",
         modules.append(built["model"])
     params, buffers, forward = _stacked_model(modules, device)
     first = trainers[0]
-    optimizer = _optimizer(params, first.train_config.learning_rate, device)
+    graphs = graphs_enabled(device, precision)
+    optimizer = _optimizer(params, first.train_config.learning_rate, device, capturable=graphs)
     x = device_data.upload(first.x_train, device)  # one copy for every member: same data
     objective = objective_for(first)(trainers, x, device, draw)
+
+    def step(idx: torch.Tensor) -> torch.Tensor:
+        batch = x[idx]
+        reconstruction, z = forward(params, buffers, batch)
+        losses, stats = objective.step(idx, reconstruction, z, batch)
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()  # each member's gradient is its own loss's
+        optimizer.step()
+        return stats
+
+    runner = GraphedStep(step, device) if graphs else None
     label = desc or f"{first.kind} x{len(trainers)}"
     curves: list[dict[str, list[float]]] = [{} for _ in trainers]
     start = time.perf_counter()
@@ -241,13 +323,7 @@ def train_stack(trainers: list[Trainer], *, device: str | torch.device = "auto",
         with autocast(device, precision):
             sums = objective.zeros()
             for idx in objective.batches():
-                batch = x[idx]
-                reconstruction, z = forward(params, buffers, batch)
-                losses, stats = objective.step(idx, reconstruction, z, batch)
-                optimizer.zero_grad(set_to_none=True)
-                losses.sum().backward()  # each member's gradient is its own loss's
-                optimizer.step()
-                sums += stats
+                sums += runner(idx) if runner is not None else step(idx)
                 if step_hook is not None:
                     step_hook()
         values = objective.values(sums.cpu().numpy())  # the epoch's one read from the device
