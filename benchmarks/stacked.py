@@ -62,11 +62,11 @@ def main() -> None:
     add_options(parser)
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--members", type=int, default=5, help="fits per stack (the paper's seeds: 5)")
-    parser.add_argument("--samples", type=int, help="training images per fit (default: 2,500 quick, 5,000)")
+    parser.add_argument("--samples", type=int, help="training images per fit (default: 1,250 quick, 2,500; 60,000 on CUDA)")
     args = parser.parse_args()
     device = torch.device(args.device)
     repeats = 3 if args.quick else 5
-    n = args.samples or (2500 if args.quick else 5000)
+    n = args.samples or (1250 if args.quick else 2500)
     if device.type == "cuda":
         n = args.samples or 60000
     draws = ("host", "device") if device.type == "cuda" else ("host",)

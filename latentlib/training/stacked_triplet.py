@@ -3,12 +3,14 @@
 The sequential triplet loss (:class:`latentlib.images.losses.TripletMarginLoss`) finds
 its triplets with data-dependent shapes (sorted rows, ``nonzero``) and reads counts on
 the host; on a GPU every such read waits for the device. Here every triplet of a P x K
-batch is a cell of a (members, anchor, positive, negative) mask, so the loss, its
-gradient and the statistics are fixed-shape sums on the device: the same triplets, the
-same value ``mean relu(d(a, p) - d(a, n) + margin)`` over the violating ones (or all
-mined ones, reducer ``mean``), the same ``active``, ``d_ap`` and ``d_an`` per batch. With
-P x K = 250 this is 15.6 million cells per member per step: cheap on a GPU, dear on a
-CPU, where fits stay sequential.
+batch is a cell of a (members, anchor, positive, negative) mask, built without a graph,
+so the loss, its gradient and the statistics are fixed-shape sums on the device: the
+same triplets, the same ``active``, ``d_ap`` and ``d_an`` per batch, and the loss in the
+sequential loss's own form (each distance weighted by the count of violating triplets
+it enters, summed in float64), so the gradient is the sequential one term for term. With
+P x K = 250 the mask is 15.6 million cells per member per step (the gradient flows only
+through the (batch, batch) distances): cheap on a GPU, dear on a CPU, where fits stay
+sequential.
 """
 
 from __future__ import annotations
@@ -54,20 +56,30 @@ def triplet_terms(distances: torch.Tensor, labels: torch.Tensor, *, margin: floa
             mined = mined & (gap > 0) & (gap <= margin)
         elif miner != "all":
             raise ValueError(f"miner must be 'all', 'batch_hard' or 'semi_hard', got {miner!r}")
-    violation = d_ap - d_an + margin
-    active = mined & (violation > 0)
-    hinge = torch.where(active, violation, torch.zeros((), dtype=violation.dtype, device=violation.device))
-    count = mined.sum(dim=(1, 2, 3))
-    n_active = active.sum(dim=(1, 2, 3))
-    total = hinge.sum(dim=(1, 2, 3), dtype=torch.float64)
-    scale = count if reducer == "mean" else n_active
-    loss = (total / scale.clamp(min=1)).to(distances.dtype)  # no triplet (or none active): 0 with a graph
+    with torch.no_grad():
+        active = mined & (d_ap - d_an + margin > 0)  # the sequential loss's own test
+        count = mined.sum(dim=(1, 2, 3))
+        n_active = active.sum(dim=(1, 2, 3))
+    scale = (count if reducer == "mean" else n_active).clamp(min=1)
+    if miner == "batch_hard":  # the sequential loss averages its listed triplets' hinges
+        hinge = torch.where(active, d_ap - d_an + margin, torch.zeros((), dtype=distances.dtype,
+                                                                       device=distances.device))
+        total = hinge.sum(dim=(1, 2, 3), dtype=torch.float64)
+    else:
+        # the sequential sorted-rows form, term for term: each (a, p) entry weighted by its
+        # violating triplets, each (a, n) entry by minus the triplets it is the negative
+        # of (counts: exact in float32), summed in float64 with margin x violating count
+        weights = (active.sum(dim=3) - active.sum(dim=2)).to(distances.dtype)
+        total = (distances * weights).sum(dim=(1, 2), dtype=torch.float64) + margin * n_active
+    loss = (total / scale).to(distances.dtype)  # no triplet (or none active): 0 with a graph
     with torch.no_grad():
         found = count.to(torch.float64)
         none = count == 0
         share = torch.where(none, torch.zeros_like(found), n_active / found.clamp(min=1))
-        d_ap_mean = (torch.where(mined, d_ap, 0.0).sum(dim=(1, 2, 3), dtype=torch.float64) / found)
-        d_an_mean = (torch.where(mined, d_an, 0.0).sum(dim=(1, 2, 3), dtype=torch.float64) / found)
+        # per (a, p) entry its mined triplets, per (a, n) entry likewise: (batch, batch) sums
+        d = distances.detach().double()
+        d_ap_mean = (d * mined.sum(dim=3)).sum(dim=(1, 2)) / found
+        d_an_mean = (d * mined.sum(dim=2)).sum(dim=(1, 2)) / found
         stats = torch.stack([share, d_ap_mean, d_an_mean], dim=1)  # 0 / 0 = NaN: no triplet mined
     return loss, stats
 
