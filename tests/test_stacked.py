@@ -117,7 +117,7 @@ def test_each_member_is_cached_under_its_own_key_and_loads_through_run_fit(blobs
     stacked_fits = run_stacked(trainers, device="cpu", store=tmp_path, progress=False)
     expected = sorted(f"{t.kind}-{fit_key(t)}.pt" for t in trainers)
     assert sorted(p.name for p in tmp_path.glob("*.pt")) == expected
-    sequential = run_fit(trainer(blobs, 1, miner="all"), device="cpu", store=tmp_path / "one", progress=False)
+    run_fit(trainer(blobs, 1, miner="all"), device="cpu", store=tmp_path / "one", progress=False)
     saved_stacked = torch.load(tmp_path / f"{trainers[0].kind}-{fit_key(trainers[0])}.pt", weights_only=True)
     saved_sequential = torch.load(next((tmp_path / "one").glob("*.pt")), weights_only=True)
     assert set(saved_stacked) == set(saved_sequential)  # the same file format

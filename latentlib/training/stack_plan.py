@@ -4,8 +4,8 @@ The executor hands the fits of a sweep to :func:`run_specs_stacked` when stackin
 (:func:`latentlib.training.stacked.stacked_enabled`: CUDA, or ``LATENTLIB_STACKED=1``,
 or ``--scheduler stacked``). Each spec is turned back into its trainer by the module
 named in its ``train_with``: a function ``trainer_for(spec)`` there, returning
-``(trainer, {"device": ..., "precision": ...})``, or, for the image chapters' planner,
-:func:`image_trainer` here. The trainers are grouped by shape
+``(trainer, {"device": ..., "precision": ...})``, or else the builders the image
+chapters' planner offers (:func:`planner_trainer`). The trainers are grouped by shape
 (:func:`~latentlib.training.stacked.group_stackable`), each group trained by
 :func:`~latentlib.training.stacked.run_stacked` and every fit saved under its own key;
 a spec without a trainer, or a group that fails, goes the sequential way.
@@ -17,28 +17,28 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from latentlib.studies import config_for
 from latentlib.training.fit import Trainer, fit_key
 from latentlib.training.plan import FitSpec
 
-IMAGE_PLANNER = "latentlib.images.plan:run_spec"
-
-
-def image_trainer(spec: FitSpec) -> tuple[Trainer, dict[str, Any]]:
-    """The trainer :func:`latentlib.images.plan.run_spec` trains ``spec`` with (same
-    config, data and arguments), and its device and precision.
+def planner_trainer(spec: FitSpec, planner: Any) -> tuple[Trainer, dict[str, Any]] | None:
+    """The trainer a planner module's ``run_spec`` would train ``spec`` with, rebuilt
+    from the builders it offers (``load_data(config)``, ``arguments(spec, config, data)``,
+    ``_trainer(model, train, x_train, extra)``: the image chapters' planner), with its
+    device and precision; None when the module offers none of that. A planner that
+    defines ``trainer_for(spec)`` is asked that instead.
 
     Raises
     ------
     RuntimeError
         When this process computes another key than the plan (other code or data).
     """
-    from latentlib.images import plan as image_plan
-    from latentlib.studies import config_for
-
+    if not all(hasattr(planner, name) for name in ("load_data", "arguments", "_trainer")):
+        return None
     config = config_for(spec.study, spec.profile, **spec.parameters)
-    data = image_plan.load_data(config)
-    model, train, extra = image_plan.arguments(spec, config, data)
-    trainer = image_plan._trainer(model, train, data.x_train, extra)
+    data = planner.load_data(config)
+    model, train, extra = planner.arguments(spec, config, data)
+    trainer = planner._trainer(model, train, data.x_train, extra)
     key = fit_key(trainer, config.precision)
     if key != spec.key:
         raise RuntimeError(f"{spec.describe()}: this process computes fit key {key}, the plan says {spec.key}; "
@@ -49,12 +49,11 @@ def image_trainer(spec: FitSpec) -> tuple[Trainer, dict[str, Any]]:
 def trainer_for(spec: FitSpec) -> tuple[Trainer, dict[str, Any]] | None:
     """``(trainer, fit options)`` of ``spec``, or None when its planner offers none."""
     module_name, _ = spec.train_with.split(":")
-    hook = getattr(importlib.import_module(module_name), "trainer_for", None)
+    planner = importlib.import_module(module_name)
+    hook = getattr(planner, "trainer_for", None)
     if hook is not None:
         return hook(spec)
-    if spec.train_with == IMAGE_PLANNER:
-        return image_trainer(spec)
-    return None
+    return planner_trainer(spec, planner)
 
 
 Done = Callable[[FitSpec, dict[str, Any]], None]

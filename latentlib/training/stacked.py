@@ -20,8 +20,8 @@ When: on CUDA by default (see :func:`stacked_enabled`); on a CPU a stack of six 
 0.81x the sequential speed (``benchmarks/stacked.py``), so fits stay sequential there
 unless ``LATENTLIB_STACKED=1`` forces the stack (tests do).
 
-The objective (plain MSE, or MSE + triplet) is chosen by the trainer's type; the
-triplet part lives in :mod:`latentlib.training.stacked_triplet`.
+The objective (plain MSE, or MSE + triplet) is chosen by the trainer's type:
+:mod:`latentlib.training.stacked_mse`, :mod:`latentlib.training.stacked_triplet`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
@@ -45,6 +44,8 @@ from latentlib.training.autoencoder import ReconstructionTrainer
 from latentlib.training.fit import (FitResult, Trainer, _load, _save, cache_dir, fit_key, resolve_device,
                                     set_seed)
 from latentlib.training.precision import autocast, check_precision
+from latentlib.training.stacked_mse import MseObjective
+from latentlib.training.stacked_triplet import TripletObjective, is_triplet_trainer
 
 #: ``1`` stacks fits on any device, ``0`` never, unset: stacked on CUDA only
 STACKED_ENV = "LATENTLIB_STACKED"
@@ -137,53 +138,10 @@ def objective_for(trainer: Trainer) -> type:
     """The stacked objective class of ``trainer``'s type (plain MSE or MSE + triplet)."""
     if type(trainer) is ReconstructionTrainer:
         return MseObjective
-    from latentlib.training.stacked_triplet import TripletObjective, is_triplet_trainer
-
     if is_triplet_trainer(trainer):
         return TripletObjective
     raise StackError(f"no stacked objective for {type(trainer).__name__}: only the reconstruction (MSE) and "
                      "triplet trainers can be stacked; train it with run_fit")
-
-
-class MseObjective:
-    """``MSE(decode(encode(x)), x)`` per member over shuffled batches of ``batch_size``."""
-
-    def __init__(self, trainers: list[Trainer], data: torch.Tensor, device: torch.device, draw: str) -> None:
-        self.trainers, self.x, self.device, self.draw = trainers, data, device, draw
-        self.n = len(data)
-        self.batch_size = trainers[0].train_config.batch_size
-        seeds = [t.train_config.seed for t in trainers]
-        self.generators = (device_data.host_generators(seeds) if draw == "host"
-                           else device_data.device_generators(seeds, device))
-
-    def batches(self) -> list[torch.Tensor]:
-        """This epoch's (members, batch) index tensors on the device."""
-        if self.draw == "host":  # the sequential trainer's batch_indices: randperm, then split
-            order = torch.stack([torch.randperm(self.n, generator=g) for g in self.generators])
-            order = device_data.to_device(order, self.device)
-        else:
-            order = device_data.permutations_on_device(self.n, self.generators, self.device)
-        return list(order.split(self.batch_size, dim=1))
-
-    def zeros(self) -> torch.Tensor:
-        return torch.zeros(len(self.trainers), device=self.device)
-
-    def step(self, idx: torch.Tensor, reconstruction: torch.Tensor, z: torch.Tensor,
-             batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(each member's loss, what to add to the epoch's sums)."""
-        mse = member_mse(reconstruction, batch)
-        return mse, mse.detach() * idx.shape[1]
-
-    def values(self, sums: np.ndarray) -> list[dict[str, float]]:
-        return [{"loss": float(total) / self.n} for total in sums]
-
-    def finish(self) -> None:
-        """Nothing to leave on the trainers (the triplet objective leaves its distances)."""
-
-
-def member_mse(reconstruction: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
-    """(members,) mean squared error of each member over its whole batch."""
-    return (reconstruction.float() - batch.float()).pow(2).flatten(1).mean(dim=1)
 
 
 def _stacked_model(modules: list[nn.Module], device: torch.device) -> tuple[dict, dict, Callable]:

@@ -1,6 +1,6 @@
 """The MSE + triplet objective of a stack (:mod:`latentlib.training.stacked`), without host syncs.
 
-The sequential triplet loss (:class:`latentlib.images.losses.TripletMarginLoss`) finds
+The sequential triplet loss (the image modality's ``TripletMarginLoss``) finds
 its triplets with data-dependent shapes (sorted rows, ``nonzero``) and reads counts on
 the host; on a GPU every such read waits for the device. Here every triplet of a P x K
 batch is a cell of a (members, anchor, positive, negative) mask, built without a graph,
@@ -15,23 +15,27 @@ sequential.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import torch
 
 from latentlib.training import device_data
 from latentlib.training.fit import Trainer
-from latentlib.training.stacked import member_mse
+from latentlib.training.stacked_mse import member_mse
 
 
 def is_triplet_trainer(trainer: Trainer) -> bool:
-    from latentlib.images.training import TripletTrainer
-
-    return type(trainer) is TripletTrainer
+    """The image modality's triplet trainer (the core names no modality: it is known by
+    its name, its ``objective`` and ``labels``, and the batch drawing its module offers)."""
+    module = sys.modules.get(type(trainer).__module__)
+    return (type(trainer).__name__ == "TripletTrainer" and hasattr(trainer, "objective")
+            and hasattr(trainer, "labels") and hasattr(module, "class_balanced_batches"))
 
 
 def pairwise_distances(z: torch.Tensor, normalize: bool) -> torch.Tensor:
     """(members, batch, batch) Euclidean distances, the exact form of
-    :class:`latentlib.images.losses.EuclideanDistance` (no negative squares, zero gradient at 0)."""
+    the image modality's ``EuclideanDistance`` (no negative squares, zero gradient at 0)."""
     if normalize:
         z = torch.nn.functional.normalize(z, p=2, dim=-1)
     return torch.cdist(z, z, compute_mode="donot_use_mm_for_euclid_dist")
@@ -97,13 +101,12 @@ def _hardest(d: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor) ->
 
 class TripletObjective:
     """``MSE + weight * triplet`` per member on P x K class-balanced batches; the curves
-    and distances of :class:`latentlib.images.training.TripletTrainer`."""
+    and distances of the image modality's ``TripletTrainer``."""
 
     def __init__(self, trainers: list[Trainer], data: torch.Tensor, device: torch.device, draw: str) -> None:
-        from latentlib.images.training import class_balanced_batches
-        from latentlib.images.losses import check_triplet_batch
-
-        self._balanced, self._check = class_balanced_batches, check_triplet_batch
+        # the trainer's own module draws its P x K batches and checks them: the same draws
+        module = sys.modules[type(trainers[0]).__module__]
+        self._balanced, self._check = module.class_balanced_batches, module.check_triplet_batch
         self.trainers, self.x, self.device, self.draw = trainers, data, device, draw
         first = trainers[0]
         self.objective, self.labels = first.objective, first.labels
