@@ -24,7 +24,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
-SCRIPTS = ("fit_throughput", "threads", "audio_features", "triplet", "limits", "precision")
+SCRIPTS = ("fit_throughput", "threads", "audio_features", "triplet", "limits", "precision", "stacked")
 
 
 def run(script: str) -> list[dict[str, str]]:

@@ -11,7 +11,10 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
     data/        sources (data root, verified downloads, the one fallback), pypi_files,
                  splits (LabelledSplit, its stratified subset)
     training/    precision, fit (the one fit engine and its cache), autoencoder (base,
-                 TrainConfig, reconstruction trainer), plan (FitSpec), executor, sweep
+                 TrainConfig, reconstruction trainer), plan (FitSpec), executor, sweep,
+                 stacked (seeds of one shape as one batched model; its objectives
+                 stacked_mse and stacked_triplet, its data device_data, its planned
+                 fits stack_plan), precision_rule (what ``auto`` precision picks)
     evaluation/  metrics, probe, baselines (PCA), manifold (UMAP + GMM), evaluate
                  (encode -> K-Means -> scores), verdicts (the rules), claims (Claim)
     book/        provenance, results (records), progress, display, plots, explorer,

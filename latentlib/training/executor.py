@@ -10,9 +10,12 @@ task keyed by its fit key (two sweeps on one scheduler share a fit), with ``retr
 a worker that dies mid-fit has its task run again elsewhere by the scheduler. A fit
 that raises is reported ``failed`` with its error; the others go on.
 
-Schedulers (``--scheduler``): ``serial`` (this process), ``processes:N`` (N local
-processes), ``local:N`` (a dask LocalCluster of N single-threaded worker processes),
-or a dask scheduler address such as ``tcp://host:8786``.
+Schedulers (``--scheduler``): ``serial`` (this process), ``stacked`` (this process,
+fits of one shape trained as one batched model: :mod:`latentlib.training.stacked`),
+``processes:N`` (N local processes), ``local:N`` (a dask LocalCluster of N
+single-threaded worker processes), or a dask scheduler address such as
+``tcp://host:8786``. ``serial`` stacks too where :func:`~latentlib.training.stacked.stacked_enabled`
+says so (on CUDA, or with ``LATENTLIB_STACKED=1``).
 """
 
 from __future__ import annotations
@@ -58,10 +61,11 @@ class Outcome:
 def parse_scheduler(value: str | None) -> tuple[str, Any]:
     """``(kind, argument)`` of a ``--scheduler`` value; a bad one fails with the forms allowed."""
     value = (value or "serial").strip()
-    allowed = ("--scheduler must be 'serial', 'processes:N' (N local processes), 'local:N' (a dask "
+    allowed = ("--scheduler must be 'serial', 'stacked' (fits of one shape as one batched model), "
+               "'processes:N' (N local processes), 'local:N' (a dask "
                "LocalCluster of N worker processes) or a dask scheduler address such as tcp://host:8786")
-    if value == "serial":
-        return "serial", None
+    if value in ("serial", "stacked"):
+        return value, None
     if value.startswith(ADDRESS_PREFIXES):
         return "dask", value
     kind, separator, count = value.partition(":")
@@ -146,7 +150,9 @@ def execute(specs: list[FitSpec], scheduler: str | None = None, *, client: Any =
         notify(outcome.spec, outcome.status, outcome)
 
     if todo:
-        if kind == "serial":
+        if kind == "stacked" or (kind == "serial" and _stacking_by_default()):
+            _run_stacked(todo, store, notify, finished)
+        elif kind == "serial":
             _run_serial(todo, store, notify, finished)
         elif kind == "processes":
             _run_processes(todo, store, argument, notify, finished)
@@ -162,6 +168,38 @@ def _run_serial(todo: list[FitSpec], store: Path, notify: Listener, finished: Ca
             finished(_finish(spec, fit_task(spec, str(store)), store))
         except Exception as error:  # one fit's failure is recorded; the others still run
             finished(Outcome(spec, "failed", error=_error(error)))
+
+
+def _stacking_by_default() -> bool:
+    from latentlib.training.stacked import stacked_enabled
+
+    return stacked_enabled("auto")
+
+
+def _run_stacked(todo: list[FitSpec], store: Path, notify: Listener, finished: Callable) -> None:
+    """Fits of one shape as one batched model in this process (each saved under its own
+    key); the specs without a trainer to stack run as in :func:`_run_serial`."""
+    from latentlib.training.stack_plan import run_specs_stacked
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    started: dict[str, float] = {}
+
+    def on_start(group: list[FitSpec]) -> None:
+        for spec in group:
+            started[spec.key] = time.perf_counter()
+            notify(spec, "running", Outcome(spec, "running", worker=worker))
+
+    def on_done(spec: FitSpec, result: dict[str, Any]) -> None:
+        wall = time.perf_counter() - started.get(spec.key, time.perf_counter())
+        finished(_finish(spec, {**result, "worker": worker, "wall": wall}, store))
+
+    def on_error(spec: FitSpec, error: BaseException) -> None:
+        finished(Outcome(spec, "failed", worker=worker, error=_error(error)))
+
+    with fit_store(store):
+        left = run_specs_stacked(todo, on_start=on_start, on_done=on_done, on_error=on_error)
+    if left:
+        _run_serial(left, store, notify, finished)
 
 
 def _one_thread() -> None:
