@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from latentlib import studies
-from latentlib.audio.claims import (ablation_claims, audio_claims, audio_findings, claim_text, claims_table,
-                                    quality_claims, relation, ring_claims, ring_text, runs_table)
+from latentlib.audio.claims import (MEAN_SPECTROGRAM, ablation_claims, audio_claims, audio_findings, claim_text,
+                                    claims_table, quality_claims, reconstruction_claims, reconstruction_text, relation,
+                                    ring_claims, ring_text, runs_table)
 from latentlib.audio.study import AUTOENCODER, MEAN_SPECTRUM, MODELS, PCA, TRUE_BOTTLENECK, UNTRAINED
 from latentlib.book.results import read_records
 
@@ -25,7 +26,7 @@ def by_claim(claims):
 
 @pytest.fixture(scope="module")
 def quick():
-    records = [r for r in read_records(STUDY, ROOT / "book" / "results") if r["profile"] == "quick"]
+    records = [r for r in read_records(STUDY, ROOT / "book" / "results") if r["variant"] == "quick"]
     assert len(records) == 15, "the committed quick build has 5 methods x 3 seeds"
     return records
 
@@ -98,7 +99,7 @@ def test_runs_table_reads_the_records(quick):
 
 
 def toy_records(*, ae_acc: float, pca_acc: float = 0.5, untrained_acc: float = 0.3, shuffled: float = 0.1,
-                seeds=(0, 1, 2)) -> list[dict]:
+                seeds=(0, 1, 2), ae_mse: float | None = None) -> list[dict]:
     """Five methods x seeds; every metric at a base level with a tiny seed jitter, ACC
     and the shuffled ring ratio where the test plants them."""
     acc = {AUTOENCODER: ae_acc, PCA: pca_acc, UNTRAINED: untrained_acc, TRUE_BOTTLENECK: 0.4, MEAN_SPECTRUM: 0.3}
@@ -110,6 +111,9 @@ def toy_records(*, ae_acc: float, pca_acc: float = 0.5, untrained_acc: float = 0
                        "ari": 0.2 + jitter, "neighbour_precision": 0.6 + jitter,
                        "ring_by_cluster": 0.5, "ring_by_cluster_within_class": 0.5 + jitter,
                        "ring_by_cluster_within_class_shuffled": shuffled + jitter}
+            if ae_mse is not None and method in (AUTOENCODER, TRUE_BOTTLENECK, UNTRAINED):
+                metrics.update(heldout_mse={AUTOENCODER: ae_mse, TRUE_BOTTLENECK: 0.01, UNTRAINED: 0.2}[method]
+                               + jitter / 100, mean_spectrogram_mse=0.02)
             records.append({"run": {"label": method, "model": model, "seed": seed,
                                     "embedding_size": 64 if method == MEAN_SPECTRUM else 8,
                                     "name": f"{model}-seed{seed}"},
@@ -164,3 +168,24 @@ def test_one_seed_a_side_still_decides():
     claims = by_claim(audio_claims(toy_records(ae_acc=0.7, seeds=(0,))))
     assert claims[claim_text(AUTOENCODER, PCA, "acc")].outcome == "holds"
     assert np.isclose(claims[claim_text(AUTOENCODER, PCA, "acc")].verdict.evidence["difference"].iloc[0], 0.2)
+
+
+def test_a_planted_reconstruction_error_decides_whether_the_network_reconstructs():
+    good = by_claim(reconstruction_claims(toy_records(ae_acc=0.5, ae_mse=0.003)))
+    bad = by_claim(reconstruction_claims(toy_records(ae_acc=0.5, ae_mse=0.05)))
+    assert good[reconstruction_text(AUTOENCODER)].outcome == "holds"
+    assert bad[reconstruction_text(AUTOENCODER)].outcome == "does not hold"
+    assert good[reconstruction_text(TRUE_BOTTLENECK)].outcome == "holds"  # 0.01 < 0.02 in both
+    assert good[reconstruction_text(AUTOENCODER)].ours == "held-out MSE 0.0030 ± 0.0000 vs 0.0200 ± 0.0000"
+    said = audio_findings(audio_claims(toy_records(ae_acc=0.5, ae_mse=0.05)))
+    assert f"The paper's autoencoder **loses to** the {MEAN_SPECTROGRAM}" in said
+    assert "say nothing about training" in said
+    assert "say nothing about training" not in audio_findings(audio_claims(toy_records(ae_acc=0.5, ae_mse=0.003)))
+
+
+def test_records_without_the_new_scores_are_not_decided_on_them():
+    claims = by_claim(audio_claims(toy_records(ae_acc=0.7)))  # no linear probe, no reconstruction error
+    assert claims[claim_text(AUTOENCODER, PCA, "linear_probe")].outcome in NOT_DECIDED
+    assert reconstruction_text(AUTOENCODER) not in claims
+    assert "Can the networks reconstruct" not in audio_findings(list(claims.values()))
+
