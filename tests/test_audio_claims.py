@@ -189,3 +189,14 @@ def test_records_without_the_new_scores_are_not_decided_on_them():
     assert reconstruction_text(AUTOENCODER) not in claims
     assert "Can the networks reconstruct" not in audio_findings(list(claims.values()))
 
+
+def test_the_data_line_counts_many_held_out_groups_and_names_few():
+    records = toy_records(ae_acc=0.5)
+    assert "(held-out kits: a)" in audio_claims(records)[0].data
+    many = [f"voice/civ_{k}" for k in range(47)]
+    for record in records:
+        record["data"].update(test_groups=many, group_kind="source recording",
+                              split="held-out source recordings: " + ", ".join(many))
+    line = audio_claims(records)[0].data
+    assert "(47 held-out source recordings)" in line and "voice/civ_3" not in line
+
