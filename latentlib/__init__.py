@@ -29,7 +29,7 @@ Modalities (each imports the core, never another modality)::
     audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits,
              everyday_sounds)  features  envelope  models  study  claims  plots
              players (padded inline clips)  listening (neighbours, clips per
-             cluster, the audio explorer)
+             cluster, the audio explorer)  sections (its results-page block)
     text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens
              models  training  decoding  study  findings  claims  sections  plots
 
