@@ -31,6 +31,8 @@ Modalities (each imports the core, never another modality)::
              gap_judge, its words and figures in gap_words)
     audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits,
              everyday_sounds)  features  envelope  models  study  claims  plots
+             players (padded inline clips)  listening (neighbours, clips per
+             cluster, the audio explorer)  sections (its results-page block)
     text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens
              models  training  decoding  study  findings  claims  sections  plots
 

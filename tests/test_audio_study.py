@@ -140,7 +140,7 @@ def test_config_is_registered_and_built_from_the_notebook_parameters():
     (dict(seeds=(0, 0)), "seeds must be .*repeated"),
     (dict(n_clusters=1), "n_clusters must be None or an int >= 2"),
     (dict(n_mels=4), r"n_mels must be at least 2 \*\* len\(channels\) = 8"),
-    (dict(data_source="esc50"), "data_source must be one of 'auto', 'urbansound8k', 'drumkits'"),
+    (dict(data_source="esc50"), "data_source must be one of 'auto', 'urbansound8k', 'everyday_sounds', 'drumkits'"),
     (dict(test_groups=()), "test_groups must be None or a non-empty list"),
     (dict(channels=(8, 0)), "channels must be"),
     (dict(learning_rate=float("inf")), "learning_rate must be a positive finite number"),
@@ -190,6 +190,31 @@ def test_equal_size_baselines_are_scored_exactly_like_the_autoencoder(clips):
     assert not np.allclose(study.embeddings[(UNTRAINED, 0)], study.embeddings[(UNTRAINED, 1)])
     assert not np.allclose(study.embeddings[(UNTRAINED, 0)], study.embeddings[(AUTOENCODER, 0)])
     assert study.overlaps()["seeds"].tolist() == [2, 2, 2]
+
+
+@pytest.mark.filterwarnings("ignore:3 of 21 audio clips skipped")
+def test_linear_probe_and_reconstruction_error_are_scored_on_the_held_out_clips(clips):
+    from latentlib.evaluation.probe import linear_probe
+
+    study = run_audio_study(small_config(), clips, progress=False, write=False)
+    x_train, x_test = study.features.x[study.train_idx], study.x_test
+    y_train = study.clips.labels[study.train_idx]
+    runs = study.runs.set_index(["method", "seed"])
+    # PCA's probe by hand: logistic regression on its training embeddings, scored on the held-out ones
+    from latentlib.evaluation.baselines import PCAEmbedding
+    pca = PCAEmbedding(4, random_state=1).fit(x_train)
+    expected = linear_probe(pca.transform(x_train), y_train, pca.transform(x_test), study.y_test, seed=1)
+    assert runs.loc[(PCA, 1), "linear_probe"] == pytest.approx(expected)
+    assert runs["linear_probe"].between(0, 1).all()
+    # the trivial reconstruction: the mean training spectrogram, the same for every network and seed
+    baseline = float(np.mean((x_test - x_train.mean(axis=0)) ** 2))
+    trained = runs.loc[[AUTOENCODER, TRUE_BOTTLENECK, UNTRAINED]]
+    assert trained["mean_spectrogram_mse"].tolist() == pytest.approx([baseline] * len(trained))
+    assert runs.loc[[PCA, MEAN_SPECTRUM], "heldout_mse"].isna().all()  # no decoder, no reconstruction
+    # the autoencoder's error is its reconstructions' against the inputs
+    from latentlib.evaluation.evaluate import reconstruct
+    by_hand = float(np.mean((reconstruct(study.fits[(AUTOENCODER, 0)].model, x_test) - x_test) ** 2))
+    assert runs.loc[(AUTOENCODER, 0), "heldout_mse"] == pytest.approx(by_hand, rel=1e-4)
 
 
 def test_overlap_summary_gives_mean_and_std_over_seeds():

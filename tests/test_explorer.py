@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from chromium import MISSING, SKIP_REASON, start_chromium
 
-from latentlib.book.explorer import audio_clips, image_thumbnails, latent_explorer, spectrogram_thumbnails, \
-    stratified_subsample
+from latentlib.book.explorer import COLORBLIND, PALETTE, audio_clips, image_thumbnails, latent_explorer, \
+    spectrogram_thumbnails, stratified_subsample
 
 NAMES = ["zero", "one", "two"]
 
@@ -102,6 +102,30 @@ def test_bad_input_names_the_parameter_and_the_fix(change, parameter):
         latent_explorer(**arguments)
 
 
+def test_default_colours_stay_and_a_palette_replaces_them():
+    points, labels = blobs(30)
+    default = latent_explorer(points, labels, NAMES).data
+    assert all(f".c{k}{{fill:{PALETTE[k]}}}" in default for k in range(3))  # chapters 01 and 05 unchanged
+    blind = latent_explorer(points, labels, NAMES, palette=COLORBLIND).data
+    assert all(f".c{k}{{fill:{COLORBLIND[k]}}}" in blind for k in range(3)) and PALETTE[0] not in blind
+
+
+def test_classes_past_the_palette_repeat_a_colour_with_a_ring():
+    names = [f"class {k}" for k in range(12)]
+    labels = np.arange(24) % 12
+    markup = latent_explorer(np.random.default_rng(0).normal(size=(24, 2)), labels, names, palette=COLORBLIND).data
+    assert f".c10{{fill:{COLORBLIND[0]};stroke:#333;stroke-width:1.5px}}" in markup
+    assert f".c0{{fill:{COLORBLIND[0]}}}" in markup  # the first round has no ring
+    assert "box-shadow:0 0 0 1.5px #333" in markup  # and the legend's swatch shows it
+
+
+@pytest.mark.parametrize("palette", ["#000", [], [None]])
+def test_a_bad_palette_is_named(palette):
+    points, labels = blobs(5)
+    with pytest.raises(ValueError, match=r"^palette must be"):
+        latent_explorer(points, labels, NAMES, palette=palette)
+
+
 def test_thumbnails_refuse_pixels_out_of_range():
     with pytest.raises(ValueError, match=r"x must be .*\[0, 1\].*255"):
         image_thumbnails(np.full((2, 28, 28), 255.0))
@@ -158,3 +182,31 @@ def test_two_explorers_on_one_page_hover_and_toggle(driver, tmp_path):
 
     errors = [entry["message"] for entry in driver.get_log("browser") if entry.get("level") == "SEVERE"]
     assert not errors, errors
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(bool(MISSING), reason=SKIP_REASON)
+def test_on_a_phone_the_tooltip_stays_inside_the_page(tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser = start_chromium(tmp_path / "phone", width=412, height=900)
+    try:
+        points, labels = blobs(60)
+        texts = ["attack/impact/" + "a_long_file_name_without_spaces_" * 4 + ".ogg"] * 60
+        markup = latent_explorer(points, labels, NAMES, hover_texts=texts, palette=COLORBLIND).data
+        page = tmp_path / "phone.html"
+        page.write_text("<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
+                        f"content='width=device-width'></head><body style='margin:8px'>{markup}</body></html>")
+        browser.get(page.as_uri())
+        circles = browser.find_elements(By.CSS_SELECTOR, "circle")
+        rightmost = max(circles, key=lambda c: c.rect["x"])  # the tooltip would overflow here first
+        ActionChains(browser).move_to_element(rightmost).perform()
+        tip = browser.find_element(By.CSS_SELECTOR, ".lx-tip")
+        assert tip.is_displayed() and "a_long_file_name" in tip.text
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        assert tip.rect["x"] + tip.rect["width"] <= width + 1
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    finally:
+        browser.quit()
+

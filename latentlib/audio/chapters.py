@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from latentlib.audio import claims
+from latentlib.audio import claims, sections
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.drumkits import fetch as fetch_drumkits
 from latentlib.audio.everyday_sounds import fetch as fetch_everyday_sounds
@@ -23,6 +23,8 @@ def untrained(record: dict[str, Any]) -> bool:
 
 STUDIES = (
     Study("04_audio_urbansound", AudioStudyConfig, run_audio_study, claims=claims.audio_claims,
+          section=sections.scores_section,
+          section_title="## Audio: held-out scores and verdicts of each recorded variant (chapter 04)",
           fetchers={"urbansound8k": fetch_urbansound, "drumkits": fetch_drumkits,
                     "everyday_sounds": fetch_everyday_sounds}, deterministic=untrained),
 )

@@ -122,3 +122,16 @@ class AudioClips:
                                            categories=self.class_names), dropna=False)
         table.index.name, table.columns.name = self.group_kind, "class"
         return table
+
+    def split_counts(self, test_groups: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Per class: clips and groups on each side of :meth:`split` (rows in class order)."""
+        train, test = self.split(test_groups)
+        rows = {}
+        for c, name in enumerate(self.class_names):
+            on = {side: idx[self.labels[idx] == c] for side, idx in (("training", train), ("held out", test))}
+            rows[name] = {f"{side} clips": len(idx) for side, idx in on.items()} | {
+                f"{side} {self.group_kind}s": len(set(self.groups[idx].tolist())) for side, idx in on.items()}
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index.name = "class"
+        return table
+

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.audio.features import FeatureConfig
-from latentlib.book.plots import COLUMN_WIDTH, PALETTE, project_2d
+from latentlib.book.plots import COLUMN_WIDTH, project_2d
 
 
 def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, title: str):
@@ -27,20 +27,22 @@ def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, titl
 
 
 def plot_class_spectrograms(x: np.ndarray, labels: np.ndarray, *, class_names: Sequence[str],
-                            config: FeatureConfig, per_class: int = 2,
+                            config: FeatureConfig, per_class: int = 2, columns: int | None = None,
                             titles: Sequence[str] | None = None) -> plt.Figure:
-    """``per_class`` example log-mel spectrograms (the first of each class), one row per class."""
+    """``per_class`` example log-mel spectrograms (the first of each class), class after
+    class, ``columns`` panels a row (default ``per_class``: one row per class)."""
     classes = [c for c in range(len(class_names)) if np.any(labels == c)]
-    fig, axes = plt.subplots(len(classes), per_class, figsize=(3.4 * per_class, 1.9 * len(classes)),
-                             squeeze=False, sharex=True, sharey=True)
+    panels = [(c, index) for c in classes for index in np.flatnonzero(labels == c)[:per_class]]
+    columns = columns or per_class
+    rows = max(1, -(-len(panels) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 1.9 * rows), squeeze=False,
+                             sharex=True, sharey=True)
     image = None
-    for row, c in zip(axes, classes):
-        members = np.flatnonzero(labels == c)[:per_class]
-        for ax, index in zip(row, members):
-            title = f"{class_names[c]}" + (f": {titles[index]}" if titles is not None else "")
-            image = _specshow(ax, x[index], config, title=title)
-        for ax in row[len(members):]:
-            ax.axis("off")
+    for ax, (c, index) in zip(axes.flat, panels):
+        title = f"{class_names[c]}" + (f": {titles[index]}" if titles is not None else "")
+        image = _specshow(ax, x[index], config, title=title)
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
     if image is not None:
         fig.colorbar(image, ax=axes, format="%+2.0f dB", shrink=0.6, label="dB relative to the clip's peak")
     return fig
@@ -58,20 +60,34 @@ def plot_reconstruction_pairs(originals: np.ndarray, reconstructions: np.ndarray
     return fig
 
 
-def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, groups: np.ndarray, class_names: Sequence[str],
-                       group_kind: str = "group", seed: int = 0) -> plt.Figure:
-    """The held-out embeddings in 2-D (PCA and t-SNE): colour = class, marker = fold or kit."""
+def class_styles(class_names: Sequence[str]) -> tuple[dict[str, tuple], dict[str, str]]:
+    """Colour and marker per class: seaborn's "colorblind" palette (10 colours), each round of
+    ten classes with its own marker, so no two classes look alike."""
+    colours = sns.color_palette("colorblind", 10)
+    markers = ("o", "X", "s", "^", "D")
+    return ({name: colours[k % 10] for k, name in enumerate(class_names)},
+            {name: markers[(k // 10) % len(markers)] for k, name in enumerate(class_names)})
+
+
+def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, class_names: Sequence[str],
+                       seed: int = 0) -> plt.Figure:
+    """The held-out embeddings in 2-D (PCA and t-SNE): colour (and past ten classes, the
+    marker) = class."""
     fig, axes = plt.subplots(2, 1, figsize=(COLUMN_WIDTH * 0.8, 8.4))
     names = np.asarray(class_names)[labels]
+    present = [name for name in class_names if name in set(names)]
+    colours, markers = class_styles(class_names)
     for ax, method in zip(axes, ("pca", "tsne")):
         points = project_2d(z, method, seed=seed)
-        sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=names, hue_order=list(class_names), style=groups,
-                        palette=PALETTE, s=40, alpha=0.85, linewidth=0.3, ax=ax, legend=method == "tsne")
+        sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=names, hue_order=present, style=names,
+                        style_order=present, markers={n: markers[n] for n in present},
+                        palette={n: colours[n] for n in present}, s=40, alpha=0.85, linewidth=0.3, ax=ax,
+                        legend=method == "tsne")
         ax.set_title(f"{'PCA' if method == 'pca' else 't-SNE'} of the pooled embeddings", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=8, frameon=False,
-                    title=f"class / {group_kind}", title_fontsize=8)
+                    title="class", title_fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -9,6 +9,11 @@ the bottleneck filters) every seed scores, with the same K-Means and the same sc
 - the untrained network of the same architecture (random initialisation of that seed);
 - a true-bottleneck ablation whose decoder reconstructs from the pooled vector alone;
 - the time-averaged log-mel spectrum (one number per mel band: another size).
+
+Each embedding is also read with the labels by a linear probe (logistic regression fitted
+on the training clips' embeddings, scored on the held-out ones), and every network's
+held-out reconstruction error is recorded beside that of the mean training spectrogram,
+the trivial reconstruction a model that learned anything must beat.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from scipy.stats import rankdata
 
 from latentlib.audio.config import AudioStudyConfig
 from latentlib.audio.data import AudioClips
 from latentlib.audio.envelope import (correlation_ratio, ring_seconds, shuffled_within_ratio,
                                       within_correlation_ratio)
-from latentlib.audio.features import FeatureConfig, Features, extract_features, load_clip
+from latentlib.audio.features import FeatureConfig, Features, extract_features
 from latentlib.audio.models import PooledBottleneckConfig, SpectrogramConfig
 from latentlib.training.autoencoder import TrainConfig, fit_autoencoder
 from latentlib.evaluation.baselines import PCAEmbedding
@@ -33,7 +39,7 @@ from latentlib.evaluation.evaluate import encode, kmeans_labels, score_clusters
 from latentlib.events import notice
 from latentlib.training.fit import FitResult, resolve_device, set_seed
 from latentlib.evaluation.metrics import contingency, match_clusters
-from latentlib.evaluation.probe import nearest_neighbours, neighbour_precision
+from latentlib.evaluation.probe import linear_probe, nearest_neighbours, neighbour_precision
 from latentlib.book.provenance import device_description
 from latentlib.book.results import make_record, write_record
 from latentlib.book.tables import mean_std
@@ -161,12 +167,14 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
     train_idx, test_idx = kept.split(config.test_groups)
     n_clusters = config.n_clusters or len(kept.class_names)
     x_train, x_test = features.x[train_idx], features.x[test_idx]
-    y_test, groups_test = kept.labels[test_idx], kept.groups[test_idx]
+    y_train, y_test, groups_test = kept.labels[train_idx], kept.labels[test_idx], kept.groups[test_idx]
     ring = ring_seconds(x_test, features.config)
 
     shape = dict(input_shape=features.config.shape, channels=config.channels, embedding_size=config.embedding_size)
     architectures = {AUTOENCODER: SpectrogramConfig(**shape), TRUE_BOTTLENECK: PooledBottleneckConfig(**shape)}
-    fits, embeddings, seconds = {}, {}, {}
+    fits, embeddings, train_embeddings, seconds, reconstruction = {}, {}, {}, {}, {}
+    # the trivial reconstruction every model must beat: the mean training spectrogram
+    mean_spectrogram_mse = float(np.mean((x_test - x_train.mean(axis=0, keepdims=True)) ** 2))
     for seed in config.seeds:
         train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
                             learning_rate=config.learning_rate, seed=seed)
@@ -175,12 +183,19 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
                                   progress=progress, desc=f"{method} d={config.embedding_size} seed {seed}")
             fits[(method, seed)] = fit
             embeddings[(method, seed)] = encode(fit.model, x_test, batch_size=256, precision=config.precision)
-        embeddings[(UNTRAINED, seed)] = untrained_embedding(architectures[AUTOENCODER], x_test, seed=seed,
-                                                            device=device, precision=config.precision)
+            train_embeddings[(method, seed)] = encode(fit.model, x_train, batch_size=256,
+                                                      precision=config.precision)
+            reconstruction[(method, seed)] = reconstruction_mse(fit.model, x_test)
+        untrained = untrained_model(architectures[AUTOENCODER], seed=seed, device=device)
+        embeddings[(UNTRAINED, seed)] = encode(untrained, x_test, batch_size=256, precision=config.precision)
+        train_embeddings[(UNTRAINED, seed)] = encode(untrained, x_train, batch_size=256, precision=config.precision)
+        reconstruction[(UNTRAINED, seed)] = reconstruction_mse(untrained, x_test)
         start = time.perf_counter()
-        embeddings[(PCA, seed)] = PCAEmbedding(config.embedding_size, random_state=seed).fit(x_train).transform(x_test)
+        pca = PCAEmbedding(config.embedding_size, random_state=seed).fit(x_train)
+        embeddings[(PCA, seed)], train_embeddings[(PCA, seed)] = pca.transform(x_test), pca.transform(x_train)
         seconds[(PCA, seed)] = time.perf_counter() - start
         embeddings[(MEAN_SPECTRUM, seed)] = mean_spectrum(x_test)
+        train_embeddings[(MEAN_SPECTRUM, seed)] = mean_spectrum(x_train)
 
     cluster_ids, rows, per_group = {}, [], []
     for (method, seed), z in embeddings.items():
@@ -189,9 +204,14 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
         cluster_ids[(method, seed)] = clusters
         metrics = score_clusters(z, y_test, clusters, seed=seed)
         metrics["neighbour_precision"] = neighbour_precision(z, y_test, k=config.n_neighbours)
+        # labels read with a hyperplane: logistic regression fitted on the training clips' embeddings
+        metrics["linear_probe"] = linear_probe(train_embeddings[(method, seed)], y_train, z, y_test, seed=seed)
         metrics.update(ring_scores(ring, y_test, clusters, seed=seed))
         if (method, seed) in fits:
             metrics["final_train_mse"] = fits[(method, seed)].history[-1]
+        if (method, seed) in reconstruction:
+            metrics["heldout_mse"] = reconstruction[(method, seed)]
+            metrics["mean_spectrogram_mse"] = mean_spectrogram_mse
         seconds[(method, seed)] = seconds.get((method, seed), 0.0) + time.perf_counter() - start
         rows.append({"method": method, "embedding_size": int(z.shape[1]), "seed": seed, "split": "held-out",
                      **metrics})
@@ -209,13 +229,24 @@ def run_audio_study(config: AudioStudyConfig, clips: AudioClips, *, write: bool 
     return study
 
 
-def untrained_embedding(architecture: SpectrogramConfig, x: np.ndarray, *, seed: int, device,
-                        precision: str = "fp32") -> np.ndarray:
-    """Pooled embedding of ``architecture`` at its random initialisation for ``seed``: what
-    the architecture alone gives, before any training (batch norm at its initial statistics)."""
+def untrained_model(architecture: SpectrogramConfig, *, seed: int, device) -> torch.nn.Module:
+    """``architecture`` at its random initialisation for ``seed``: what the architecture
+    alone gives, before any training (batch norm at its initial statistics)."""
     set_seed(seed)
-    model = architecture.build().to(device)
-    return encode(model, x, batch_size=256, precision=precision)
+    return architecture.build().to(device)
+
+
+def reconstruction_mse(model: torch.nn.Module, x: np.ndarray, *, batch_size: int = 256) -> float:
+    """Mean squared error of ``model``'s reconstructions of ``x`` (every bin of every clip)."""
+    device = next(model.parameters()).device
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            batch = torch.from_numpy(np.ascontiguousarray(x[start:start + batch_size])).to(device)
+            reconstruction, _ = model(batch)
+            total += float(((reconstruction.float() - batch) ** 2).sum())
+    return total / max(x.size, 1)
 
 
 def mean_spectrum(x: np.ndarray) -> np.ndarray:
@@ -394,17 +425,3 @@ def neighbour_table(study: AudioStudy, query: int, *, k: int | None = None) -> p
         "distance": [0.0, *distances.tolist()],
         "test_position": positions,
     })
-
-
-def show_neighbours(study: AudioStudy, query: int, *, k: int | None = None) -> pd.DataFrame:
-    """Display the neighbour table and an audio player for each clip (IPython); return the table."""
-    from IPython.display import Audio, Markdown, display
-
-    table = neighbour_table(study, query, k=k)
-    display(table.drop(columns="test_position"))
-    config = study.features.config
-    for _, row in table.iterrows():
-        waveform = load_clip(study.clips.paths[study.test_idx[row["test_position"]]], config, fixed_length=False)
-        display(Markdown(f"**{row['role']}**: `{row['clip']}` ({row['class']})"))
-        display(Audio(waveform, rate=config.sample_rate))
-    return table

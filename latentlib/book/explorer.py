@@ -23,12 +23,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from latentlib.validation import fail
+from latentlib.validation import check_positive_int, fail
 
 # matplotlib's tab10 then the light half of tab20: fixed, so a class keeps its colour
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
            "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5")
+#: seaborn's "colorblind" palette (10 colours); classes past the tenth get a dark ring as well
+COLORBLIND = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494",
+              "#ece133", "#56b4e9")
 WIDTH, HEIGHT, MARGIN = 560, 420, 10
 
 
@@ -170,8 +173,8 @@ STYLE = """<style>
 #{u} .lx-legend span.off{{opacity:.35;text-decoration:line-through}}
 #{u} .lx-legend i{{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:3px}}
 #{u} .lx-tip{{position:absolute;display:none;background:#fff;border:1px solid #999;padding:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:auto;z-index:10;max-width:240px}}
-#{u} .lx-tip img{{display:block;width:84px;image-rendering:pixelated}}
+  box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:auto;z-index:10;max-width:240px;overflow-wrap:anywhere}}
+#{u} .lx-tip img{{display:block;width:{iw}px;max-width:100%;image-rendering:pixelated}}
 #{u} .lx-tip audio{{display:block;width:220px;height:32px}}
 </style>"""
 
@@ -185,8 +188,9 @@ function show(c,e){var d=data[+c.getAttribute("data-i")];tip.textContent="";
  if(d.img){var im=document.createElement("img");im.src=d.img;im.alt=d.n;tip.appendChild(im);}
  if(d.t){var p=document.createElement("div");p.textContent=d.t;tip.appendChild(p);}
  if(d.a){var a=document.createElement("audio");a.controls=true;a.preload="none";a.src=d.a;tip.appendChild(a);}
- var r=root.getBoundingClientRect();tip.style.left=(e.clientX-r.left+12)+"px";
- tip.style.top=(e.clientY-r.top+12)+"px";tip.style.display="block";}
+ var r=root.getBoundingClientRect();tip.style.display="block";
+ tip.style.left=Math.max(0,Math.min(e.clientX-r.left+12,r.width-tip.offsetWidth))+"px";
+ tip.style.top=(e.clientY-r.top+12)+"px";}
 svg.addEventListener("mouseover",function(e){if(!pinned&&e.target.tagName==="circle")show(e.target,e);});
 svg.addEventListener("mouseout",function(e){if(!pinned&&e.target.tagName==="circle")tip.style.display="none";});
 svg.addEventListener("click",function(e){if(e.target.tagName==="circle"){pinned=false;show(e.target,e);pinned=true;}
@@ -199,19 +203,25 @@ root.querySelectorAll(".lx-legend span").forEach(function(s){s.addEventListener(
 def latent_explorer(points: np.ndarray, labels: np.ndarray, class_names: Sequence[str], *,
                     hover_images: Sequence[str] | None = None, hover_texts: Sequence[str] | None = None,
                     hover_audio: Sequence[str] | None = None, title: str = "", max_points: int = 1500,
-                    seed: int = 0):
+                    seed: int = 0, palette: Sequence[str] = PALETTE, image_width: int = 84):
     """An interactive scatter of 2-D ``points`` coloured by ``labels`` (indices into
     ``class_names``), as an ``IPython.display.HTML``; its ``.data`` is the HTML string.
 
     ``hover_images`` / ``hover_audio`` are per-point data URIs (``image_thumbnails``,
     ``spectrogram_thumbnails``, ``audio_clips``), ``hover_texts`` per-point strings. At most
-    ``max_points`` points are drawn, a stratified subsample fixed by ``seed``.
+    ``max_points`` points are drawn, a stratified subsample fixed by ``seed``. ``palette``
+    gives the class colours (CSS colours, e.g. :data:`COLORBLIND`); with more classes than
+    colours the colours repeat, each further round with a darker ring, so no two classes
+    look alike. ``image_width`` is the hover image's width in pixels.
     """
     from IPython.display import HTML
 
     points = np.asarray(points, dtype=float)
     labels = np.asarray(labels)
     _check(points, labels, class_names, hover_images, hover_texts, hover_audio, max_points)
+    if isinstance(palette, str) or not len(palette) or not all(isinstance(c, str) and c for c in palette):
+        fail("palette", palette, "a list of CSS colours, e.g. explorer.COLORBLIND")
+    check_positive_int("image_width", image_width)
     keep = stratified_subsample(labels, max_points, seed)
     xy = _pixels(points[keep]) if len(keep) else np.zeros((0, 2))
 
@@ -231,8 +241,11 @@ def latent_explorer(points: np.ndarray, labels: np.ndarray, class_names: Sequenc
     data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
 
     counts = np.bincount(labels[keep], minlength=len(class_names))
-    colour = lambda k: PALETTE[k % len(PALETTE)]  # noqa: E731
-    legend = "".join(f'<span data-c="{k}" title="click: hide / show"><i style="background:{colour(k)}"></i>'
+    colour = lambda k: palette[k % len(palette)]  # noqa: E731
+    # past the palette's length a class repeats a colour: a ring (1.5 px per round) tells them apart
+    ring = lambda k: 1.5 * (k // len(palette))  # noqa: E731
+    swatch = lambda k: f"background:{colour(k)}" + (f";box-shadow:0 0 0 {ring(k):g}px #333" if ring(k) else "")  # noqa: E731
+    legend = "".join(f'<span data-c="{k}" title="click: hide / show"><i style="{swatch(k)}"></i>'
                      f"{html.escape(str(name))} ({counts[k]})</span>"
                      for k, name in enumerate(class_names) if counts[k])
     heading = f"<div><b>{html.escape(title)}</b></div>" if title else ""
@@ -242,8 +255,10 @@ def latent_explorer(points: np.ndarray, labels: np.ndarray, class_names: Sequenc
     content = json.dumps([title, [str(name) for name in class_names], circles, data, legend, shown])
     uid = "lx-" + hashlib.sha256(content.encode()).hexdigest()[:12]
     style = STYLE.format(
-        u=uid, w=WIDTH,
-        colours="\n".join(f"#{uid} .c{k}{{fill:{colour(k)}}}" for k in range(len(class_names))),
+        u=uid, w=WIDTH, iw=image_width,
+        colours="\n".join(f"#{uid} .c{k}{{fill:{colour(k)}" + (f";stroke:#333;stroke-width:{ring(k):g}px" if ring(k)
+                                                                  else "") + "}"
+                          for k in range(len(class_names))),
         hidden="\n".join(f"#{uid}.h{k} .c{k}{{display:none}}" for k in range(len(class_names))))
     markup = (f'<div id="{uid}" class="latent-explorer">{style}{heading}'
               f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title or "latent space")}, '
