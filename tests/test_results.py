@@ -181,3 +181,17 @@ def test_only_a_users_run_folder_gets_the_reference_by_default(root, tmp_path, m
     assert committed_results(root / "book" / "results") is None  # the reference's page: itself only
     assert committed_results(tmp_path) is None  # any other folder (a test's): its records only
     assert "Reference record" not in results_page(tmp_path)
+
+
+def test_the_results_page_flags_the_papers_own_inconsistency(root, monkeypatch):
+    from latentlib.book import paper
+    from latentlib.book.report import results_page
+
+    page = results_page(root / "book" / "results")
+    note = ("yet gives 0.616 ± 0.011 (d = 16) and 0.576 ± 0.006 (d = 32) where Table I gives "
+            "0.616 ± 0.003 and 0.576 ± 0.003")
+    for table in ("\n## Table I: ", "\n## Table II: "):  # under each table that shows the paper's numbers
+        assert note in page.split(table)[1].split("\n## ")[0]
+    # read from the paper's numbers, not typed: tables that agree get no note
+    monkeypatch.setitem(paper.TABLE_II, "autoencoder", dict(paper.TABLE_I["triplet"]))
+    assert paper.tables_disagree() == [] and paper.inconsistency_note() == ""
