@@ -557,6 +557,8 @@ def test_page_weight_is_reported_and_carries_no_dead_weight(visits, site, driver
                 problems.append(f"{visit.page}: fetched a source map {url}")
             if url.endswith("fontawesome.js") and transfer["bytes"] > 100_000:
                 problems.append(f"{visit.page}: fetched the whole Font Awesome ({transfer['bytes']:,} bytes)")
+            if any(font in url for font in ("fa-brands", "fa-regular", ".ttf")):
+                problems.append(f"{visit.page}: fetched an icon font it draws nothing with: {url}")
             if "mathjax" in url.lower() and not visit.measured["math"]["formulas"]:
                 problems.append(f"{visit.page}: loads MathJax without a formula")
     problems += [f"source map shipped: {p.relative_to(site)}" for p in site.rglob("*.map")]

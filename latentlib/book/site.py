@@ -7,7 +7,9 @@ in ``_config.yml``):
 - no source maps (``*.map``, about 3 MB, and the comments that point to them);
 - of the theme's Font Awesome (1.49 MB of JavaScript, every icon of the set), only the
   icons the pages name, drawn as inline SVG by a script of a few kilobytes under the
-  same name, so the theme's pages load it as before.
+  same name, so the theme's pages load it as before (``book/_static/icons.css`` keeps
+  their font glyphs from being drawn meanwhile);
+- of its icon fonts, only the WOFF2 files the theme's own CSS icons use.
 """
 
 from __future__ import annotations
@@ -150,12 +152,28 @@ def subset_icons(outdir: Path) -> tuple[int, int] | None:
     return len(text.encode()), len(script.encode())
 
 
+#: icon fonts no page draws with: the regular set (no page names a regular icon), and the
+#: TrueType copies of the others (every browser that runs the theme takes the WOFF2 first)
+UNUSED_FONTS = ("fa-regular-400.woff2", "fa-regular-400.ttf", "fa-solid-900.ttf", "fa-brands-400.ttf")
+
+
+def drop_unused_fonts(outdir: Path) -> list[Path]:
+    """Delete the icon fonts no page uses (a page asking for one would log a 404, which the
+    browser test fails on)."""
+    folder = outdir / "_static" / "vendor" / "fontawesome" / "webfonts"
+    removed = [folder / name for name in UNUSED_FONTS if (folder / name).is_file()]
+    for path in removed:
+        path.unlink()
+    return removed
+
+
 def trim_site(app: Any, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
     drop_source_maps(outdir)
     subset_icons(outdir)
+    drop_unused_fonts(outdir)
 
 
 def setup(app: Any) -> dict[str, Any]:
