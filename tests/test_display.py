@@ -221,3 +221,36 @@ def test_a_figure_png_records_the_height_of_its_smallest_text():
     assert float(image.text[display.FONT_KEY]) == pytest.approx(6 / 72 * 2 * display.FIGURE_DPI, abs=0.1)
     with matplotlib.rc_context(display.style()):
         assert display.figure_png(plt.figure()) is None  # an empty figure shows nothing
+
+
+def test_chapter_06_figures_name_the_collapsed_run_and_the_papers_series(root):
+    """From the committed records of chapter 06 (one of its runs collapsed, SS 0.974): the
+    collapsed point carries its words and value, the paper's series says it is the paper's,
+    and both figures keep to the column and to legible text."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from latentlib.book import display
+    from latentlib.book.results import read_records
+    from latentlib.images.gap_judge import judge
+    from latentlib.images.gap_words import hypotheses_figure, views_figure
+
+    records = [r for r in read_records("06_mse_gap", root / "book" / "results") if r["variant"] == "quick"]
+    study = judge(records)
+    collapsed = study.seed_runs[study.seed_runs["collapsed"]]
+    assert len(collapsed)  # the committed run this test is about
+    with matplotlib.rc_context(display.style()):
+        for draw in (hypotheses_figure, views_figure):
+            fig = draw(study)
+            texts = [t.get_text() for t in fig.findobj(Text)]
+            if draw is hypotheses_figure:  # the variant that collapsed is a hypothesis, not a view
+                for value in collapsed["silhouette"]:
+                    assert f"collapsed run ({value:.3f})" in texts
+            legend = [t.get_text() for t in fig.legends[0].get_texts()]
+            assert any(label.startswith("the paper's") for label in legend)
+            assert not any("(paper)" in label for label in legend)
+            assert not any(text.startswith("-0") and text.endswith("%") for text in texts)
+            assert display.smallest_text(fig) >= display.SMALLEST_FONT
+            assert fig.get_tightbbox(fig.canvas.get_renderer()).width <= display.FIGURE_WIDTH * 1.1
+            plt.close(fig)

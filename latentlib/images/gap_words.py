@@ -202,8 +202,9 @@ def _mark_collapsed(ax: Any, seed_runs: pd.DataFrame, method: str, colour: Any) 
     if len(part):
         ax.scatter(part["embedding_size"], part["silhouette"], marker="x", s=50, color=colour, zorder=3)
         for x, y in zip(part["embedding_size"], part["silhouette"]):
+            # the words in dark grey: a light colour of the palette would not read as text
             ax.annotate(f"collapsed run ({y:.3f})", (x, y), textcoords="offset points", xytext=(-6, -4),
-                        ha="right", va="top", color=colour)
+                        ha="right", va="top", color="0.2")
     return bool(len(part))
 
 
@@ -253,10 +254,20 @@ def hypotheses_figure(study: GapResult):
         ax.scatter([], [], marker="x", color="grey", label="collapsed run (left out of its line)")
     _axes(ax, sorted(study.runs["embedding_size"].unique()))
     ax.set_ylabel("silhouette (test split)")
-    # under the axes, not beside them: beside, the labels would take half a phone's width
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.18))
     fig.tight_layout()
+    _legend_below(fig, [ax])
     return fig
+
+
+def _legend_below(fig: Any, axes: list[Any]) -> None:
+    """One legend for ``axes``, under the figure: beside the axes, the labels would take half
+    a phone's width; inside, they would hide points."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="upper left", bbox_to_anchor=(0.0, 0.0),
+               frameon=False)
 
 
 def views_figure(study: GapResult):
@@ -284,10 +295,11 @@ def views_figure(study: GapResult):
             ax.errorbar(series.index, series["mean"], yerr=series["std"].fillna(0), marker=marker,
                         linestyle=line, capsize=3, color=colour, label=text)
             _mark_collapsed(ax, study.seed_runs, method, colour)
-        _paper_series(ax, column, PAPER_LABELS[column], sorted(study.runs["embedding_size"].unique()))
+        # one legend entry for the three panels: each panel's title names the paper's column
+        _paper_series(ax, column, "the paper's column (the panel's title)", sorted(study.runs["embedding_size"].unique()))
         _axes(ax, sorted(study.runs["embedding_size"].unique()))
         ax.set_title(COLUMNS[column][3])
         ax.set_ylabel("silhouette (test split)")
-        ax.legend(frameon=False, loc="best")
     fig.tight_layout()
+    _legend_below(fig, list(axes[:, 0]))
     return fig
