@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -125,19 +126,28 @@ def skip_reason(error: BaseException) -> str:
     return UNAVAILABLE
 
 
-def fetch_command(source: str, loader: Callable[..., Any]) -> str | None:
-    """The ``latentlib data NAME`` command that makes ``source`` available: NAME is the
-    source itself when it is a dataset of ``latentlib data``, else the dataset whose module
-    defines the source's loader (torchvision's MNIST loader: ``latentlib data mnist``)."""
-    from latentlib.studies import fetchers
+def fetch_command(source: str, loader: Callable[..., Any], error: str = "") -> str | None:
+    """The ``latentlib data NAME`` command that makes ``source`` available: the one its own
+    error names (UrbanSound8K's says ``latentlib data urbansound8k``), else the dataset of
+    the module defining its loader, when that module is a dataset of ``latentlib data``
+    (it defines ``fetch``: torchvision's MNIST loader gives ``latentlib data mnist``), or
+    the source's own name when a dataset module beside its loader bears it; else None (no
+    command is made up)."""
+    import sys
 
-    known = fetchers()
-    if source in known:
+    named = re.search(r"latentlib data ([\w-]+)", error)
+    if named:
+        return f"latentlib data {named[1]}"
+    name = getattr(loader, "__module__", "") or ""
+    module = sys.modules.get(name)
+    if module is not None and callable(getattr(module, "fetch", None)):
+        return f"latentlib data {name.rsplit('.', 1)[-1]}"
+    # a loader in the package's one loader module (audio's): the source itself, when a
+    # dataset module of that package bears its name (urbansound8k: latentlib.audio.urbansound)
+    package = name.rpartition(".")[0]
+    if package and any(other.startswith(package + ".") and source.startswith(other.rsplit(".", 1)[-1])
+                       and callable(getattr(sys.modules[other], "fetch", None)) for other in list(sys.modules)):
         return f"latentlib data {source}"
-    module = getattr(loader, "__module__", None)
-    for name, fetcher in known.items():
-        if fetcher.__module__ == module:
-            return f"latentlib data {name}"
     return None
 
 
@@ -187,7 +197,8 @@ def first_available(source: str, *, sources: tuple[str, ...], loaders: dict[str,
             continue
         if errors:
             skipped = _one_per_source(skipped)
-            command = fetch_command(skipped[0][0], loaders[skipped[0][0]])
+            first = skipped[0][0]
+            command = fetch_command(first, loaders[first], next(e for e in errors if e.startswith(f"{first}: ")))
             notice("fallback", fallback_message(name, skipped, command), source=name,
                    skipped=[f"{n}: {r}" for n, r in skipped], command=command,
                    errors=[without_paths(e, root) for e in errors])
