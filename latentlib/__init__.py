@@ -19,7 +19,8 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
                  (encode -> K-Means -> scores), verdicts (the rules), claims (Claim)
     book/        provenance, results (records), progress, display, plots, explorer,
                  tables, paper (the paper's numbers), report (results page), summary
-                 ("What reproduced" page), reproduce (the re-run check), runner
+                 ("What reproduced" page), reproduce (the re-run check), runner, site
+                 (the built site trimmed to what its pages use)
     cli          ``latentlib run / book / check / data / list / sweep``
 
 Modalities (each imports the core, never another modality)::

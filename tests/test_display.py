@@ -1,6 +1,7 @@
 """The book's one table format, and the column-width panel grid."""
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from latentlib.book.display import format_cell, format_number, show
@@ -55,11 +56,14 @@ import matplotlib_inline.backend_inline as inline
 calls = []
 
 class Formatter:
+    def __init__(self, what):
+        self.what = what
+
     def for_type(self, kind, function):
-        calls.append(("table format", kind.__name__))
+        calls.append((self.what, kind.__name__))
 
 class DisplayFormatter:
-    formatters = {"text/html": Formatter()}
+    formatters = {"text/html": Formatter("table format"), "image/png": Formatter("figure format")}
 
 class Events:  # pyplot hooks its redraw into a kernel's events
     def register(self, *args):
@@ -88,11 +92,12 @@ def run_in_fake_kernel(body: str, result: str = "calls"):
     return ast.literal_eval(out.stdout.strip().splitlines()[-1])
 
 
-SET_UP = [("table format", "DataFrame"), ("figures", ("retina",))]
+SET_UP = [("table format", "DataFrame"), ("figures", ("retina",)), ("figure format", "Figure")]
 
 # each figure function of latentlib.book.plots, drawn in a kernel not yet set up, then again
 DRAW_EACH = """
 import numpy as np
+import pytest
 import pandas as pd
 import latentlib.book.plots as plots
 from latentlib.book import display
@@ -131,3 +136,121 @@ def test_setup_is_explicit_and_does_nothing_outside_a_kernel():
     display.setup()  # no IPython shell in pytest: nothing to register, no error
     display.ensure_setup()
     assert run_in_fake_kernel("from latentlib.book import display\ndisplay.setup()\n") == SET_UP
+
+
+# --- figures a phone can read: one palette, column-wide figures, no text under SMALLEST_FONT ---
+
+def _figures_of_the_book():
+    """Each figure helper of the book and the image chapters, on small real-shaped inputs."""
+    import latentlib.book.plots as plots
+    from latentlib.images import plots as image_plots
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 6)
+    summary = pd.DataFrame({f"{m}_{s}": [0.5, 0.6, 0.55] for m in ("silhouette", "acc", "nmi", "knn_acc")
+                            for s in ("mean", "std")},
+                           index=pd.MultiIndex.from_tuples([("a", 2), ("a", 4), ("a", 8)]))
+    paper = pd.DataFrame({"mse_mean": [0.4, 0.5, 0.6], "mse_std": [0.01, 0.01, 0.01]}, index=[2, 4, 8])
+    return {
+        "training curves": lambda: plots.plot_training_curves({"mse": [1.0, 0.5, 0.2], "triplet": [2, 1, 0.5]}),
+        "metric vs size": lambda: plots.plot_metric_vs_size_with_paper(
+            summary, methods={"a": "MSE autoencoder"}, paper=paper, paper_columns={"mse": "a"}),
+        "metric panels": lambda: plots.plot_metric_panels(summary, methods={"a": "MSE autoencoder"}),
+        "latent views": lambda: image_plots.plot_latent_views(
+            {2: rng.normal(size=(60, 2)), 16: rng.normal(size=(60, 16))}, labels,
+            class_names=[str(d) for d in range(10)], max_points=60),
+        "reconstructions": lambda: image_plots.plot_reconstructions(
+            rng.random((10, 1, 28, 28)), {4: rng.random((10, 1, 28, 28))}),
+        "contingency": lambda: image_plots.plot_contingency(labels, (labels + 1) % 10, title="N2D",
+                                                            class_names=[str(d) for d in range(10)]),
+    }
+
+
+def test_the_book_style_uses_the_colour_blind_palette_and_phone_sized_fonts():
+    import seaborn as sns
+
+    from latentlib.book import display
+
+    style = display.style()
+    assert style["axes.prop_cycle"].by_key()["color"] == sns.color_palette("colorblind").as_hex()
+    assert style["figure.figsize"][0] == display.FIGURE_WIDTH
+    assert min(v for k, v in style.items() if k.endswith("size") and isinstance(v, (int, float))) \
+        == display.SMALLEST_FONT
+
+
+def test_every_figure_helper_keeps_its_text_legible_and_its_width_to_the_column():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from latentlib.book import display
+
+    problems = []
+    with matplotlib.rc_context(display.style()):
+        for name, draw in _figures_of_the_book().items():
+            fig = draw()
+            fig = fig if isinstance(fig, plt.Figure) else fig[0]
+            smallest = display.smallest_text(fig)
+            width = fig.get_tightbbox(fig.canvas.get_renderer()).width  # inches, the PNG's extent
+            if smallest < display.SMALLEST_FONT:
+                problems.append(f"{name}: text of {smallest} pt")
+            if width > display.FIGURE_WIDTH * 1.1:
+                problems.append(f"{name}: {width:.1f} in wide")
+            plt.close(fig)
+    assert not problems
+
+
+def test_a_figure_png_records_the_height_of_its_smallest_text():
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from latentlib.book import display
+
+    with matplotlib.rc_context(display.style()):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("big", fontsize=20)
+        ax.annotate("tiny", (0.5, 0.5), fontsize=6)
+        data, size = display.figure_png(fig)
+        plt.close(fig)
+    image = Image.open(io.BytesIO(data))
+    assert size == {"width": image.width // 2, "height": image.height // 2}  # shown at half: 2x
+    # 6 pt at 2 x 100 dpi: 6 / 72 * 200 pixels of the PNG
+    assert float(image.text[display.FONT_KEY]) == pytest.approx(6 / 72 * 2 * display.FIGURE_DPI, abs=0.1)
+    with matplotlib.rc_context(display.style()):
+        assert display.figure_png(plt.figure()) is None  # an empty figure shows nothing
+
+
+def test_chapter_06_figures_name_the_collapsed_run_and_the_papers_series(root):
+    """From the committed records of chapter 06 (one of its runs collapsed, SS 0.974): the
+    collapsed point carries its words and value, the paper's series says it is the paper's,
+    and both figures keep to the column and to legible text."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from latentlib.book import display
+    from latentlib.book.results import read_records
+    from latentlib.images.gap_judge import judge
+    from latentlib.images.gap_words import hypotheses_figure, views_figure
+
+    records = [r for r in read_records("06_mse_gap", root / "book" / "results") if r["variant"] == "quick"]
+    study = judge(records)
+    collapsed = study.seed_runs[study.seed_runs["collapsed"]]
+    assert len(collapsed)  # the committed run this test is about
+    with matplotlib.rc_context(display.style()):
+        for draw in (hypotheses_figure, views_figure):
+            fig = draw(study)
+            texts = [t.get_text() for t in fig.findobj(Text)]
+            if draw is hypotheses_figure:  # the variant that collapsed is a hypothesis, not a view
+                for value in collapsed["silhouette"]:
+                    assert f"collapsed run ({value:.3f})" in texts
+            legend = [t.get_text() for t in fig.legends[0].get_texts()]
+            assert any(label.startswith("the paper's") for label in legend)
+            assert not any("(paper)" in label for label in legend)
+            assert not any(text.startswith("-0") and text.endswith("%") for text in texts)
+            assert display.smallest_text(fig) >= display.SMALLEST_FONT
+            assert fig.get_tightbbox(fig.canvas.get_renderer()).width <= display.FIGURE_WIDTH * 1.1
+            plt.close(fig)

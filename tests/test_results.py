@@ -138,3 +138,60 @@ def test_a_run_context_decides_where_records_go(no_run_context, project, tmp_pat
 def test_this_checkout_outside_a_run_never_writes_book_results(no_run_context, root, monkeypatch):
     monkeypatch.chdir(root / "notebooks")  # where a notebook executed by hand runs
     assert results_dir() == root / "_build" / "run" / "results"
+
+
+# --- a user's build keeps the committed reference's variants on its results page ---
+
+def test_a_users_results_page_keeps_the_reference_variants_it_did_not_run(root, tmp_path):
+    import shutil
+
+    from latentlib.book.report import results_page
+
+    reference = root / "book" / "results"
+    run = tmp_path / "results"
+    # the user's run: chapter 02's default variant only (records as a run writes them)
+    shutil.copytree(reference / "02_triplet_vs_mse" / "quick", run / "02_triplet_vs_mse" / "quick")
+    page = results_page(run, reference=reference)
+    table_i = page.split("\n## Table I: ")[1].split("\n## ")[0]
+    # the 60,000-image variant of the reference is there, marked with its own commit
+    full = table_i.split("(`quick-61b906ff`)")[1].split("\n### ")[0]
+    [commit] = {r["environment"]["commit"] for r in read_records("02_triplet_vs_mse", reference)
+                if r["variant"] == "quick-61b906ff"}
+    assert "60,000 training images" in table_i
+    assert f"**Reference record**: not run in this build; shown from the committed reference build " \
+           f"(`book/results/`, commit `{commit}`)" in full
+    # the variant the user ran is the user's, not marked
+    mine = table_i.split("(`quick`)")[1].split("\n### ")[0]
+    assert "Reference record" not in mine
+    # chapters the user did not run at all show the reference's variants, not "no records yet"
+    assert "no records yet" not in page
+    # every variant of the reference's own page is on the user's, each but the user's one marked
+    headings = [line for line in results_page(reference).splitlines() if line.startswith("### ")]
+    assert len(headings) > 5 and all(heading in page.splitlines() for heading in headings)
+    assert page.count("**Reference record**: not run in this build") == len(headings) - 1
+    assert "marked **Reference record** with their commit" in page
+
+
+def test_only_a_users_run_folder_gets_the_reference_by_default(root, tmp_path, monkeypatch):
+    from latentlib.book.report import committed_results, results_page
+    from latentlib.book.runner import run_dirs
+
+    monkeypatch.chdir(root)
+    assert committed_results(run_dirs(root)[1]) == root / "book" / "results"  # `latentlib book`'s own run
+    assert committed_results(root / "book" / "results") is None  # the reference's page: itself only
+    assert committed_results(tmp_path) is None  # any other folder (a test's): its records only
+    assert "Reference record" not in results_page(tmp_path)
+
+
+def test_the_results_page_flags_the_papers_own_inconsistency(root, monkeypatch):
+    from latentlib.book import paper
+    from latentlib.book.report import results_page
+
+    page = results_page(root / "book" / "results")
+    note = ("yet gives 0.616 ± 0.011 (d = 16) and 0.576 ± 0.006 (d = 32) where Table I gives "
+            "0.616 ± 0.003 and 0.576 ± 0.003")
+    for table in ("\n## Table I: ", "\n## Table II: "):  # under each table that shows the paper's numbers
+        assert note in page.split(table)[1].split("\n## ")[0]
+    # read from the paper's numbers, not typed: tables that agree get no note
+    monkeypatch.setitem(paper.TABLE_II, "autoencoder", dict(paper.TABLE_I["triplet"]))
+    assert paper.tables_disagree() == [] and paper.inconsistency_note() == ""

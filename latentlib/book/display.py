@@ -1,6 +1,10 @@
 """How the book shows its tables and figures in a notebook: one number format for every
 table (3 decimals, integers as integers, no ``NaN``, cells kept on one line) and 2x PNG
-figures. Importing this module (or :mod:`latentlib.book.plots`) changes nothing: :func:`setup`
+figures drawn to be read on a phone: a column-wide figure (:data:`FIGURE_WIDTH` inches) with
+text of at least :data:`SMALLEST_FONT` points, and one colour-blind-safe palette (seaborn's
+``"colorblind"``) as the colour cycle of every figure. Each PNG records the height of its
+smallest text in its own pixels (:data:`FONT_KEY`), so the browser test can tell how tall
+that text is where the page shows the figure. Importing this module (or :mod:`latentlib.book.plots`) changes nothing: :func:`setup`
 registers both with the running kernel when called, and :func:`ensure_setup` (which the
 figure functions of :mod:`latentlib.book.plots` call) runs it once per kernel. Outside a
 notebook kernel both do nothing."""
@@ -14,6 +18,20 @@ import pandas as pd
 
 DIGITS = 3
 MISSING = "–"
+
+#: the book's one palette (figures here; the explorers use the same seaborn palette)
+PALETTE = "colorblind"
+#: the widest a figure is drawn, in inches: the text column's width on a laptop, so a phone
+#: (about 380 px of column) shrinks it by no more than 380 / (6.4 x 100) and its text stays legible
+FIGURE_WIDTH = 6.4
+FIGURE_DPI = 100
+#: the smallest text a figure of the book uses (tick labels, legends, annotations), in points
+SMALLEST_FONT = 10
+FONT_SIZES = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "figure.titlesize": 12,
+              "xtick.labelsize": SMALLEST_FONT, "ytick.labelsize": SMALLEST_FONT,
+              "legend.fontsize": SMALLEST_FONT, "legend.title_fontsize": SMALLEST_FONT}
+#: the PNG text chunk holding the height, in the image's pixels, of the figure's smallest text
+FONT_KEY = "latentlib smallest text px"
 
 
 def _is_integral(values: pd.Series) -> bool:
@@ -74,9 +92,48 @@ def _kernel() -> object | None:
 _set_up_in: object | None = None
 
 
+def style() -> dict[str, object]:
+    """The matplotlib settings of the book's figures: sizes, fonts and the palette."""
+    import seaborn as sns
+    from cycler import cycler
+
+    return {**FONT_SIZES, "figure.figsize": (FIGURE_WIDTH, 4.0), "figure.dpi": FIGURE_DPI,
+            "axes.prop_cycle": cycler(color=sns.color_palette(PALETTE).as_hex())}
+
+
+def smallest_text(figure: object) -> float:
+    """The font size, in points, of the smallest visible text of ``figure`` (0 without text)."""
+    from matplotlib.text import Text
+
+    sizes = [text.get_fontsize() for text in figure.findobj(Text)
+             if text.get_visible() and text.get_text().strip() and (text.axes is None or text.axes.get_visible())]
+    return float(min(sizes, default=0.0))
+
+
+def figure_png(figure: object) -> tuple[bytes, dict[str, int]] | None:
+    """``figure`` as a 2x PNG (shown at half its pixel size, as IPython's "retina"),
+    with the height of its smallest text in the PNG's own pixels (:data:`FONT_KEY`)."""
+    import io
+
+    from PIL import Image
+
+    if not figure.axes and not figure.lines:
+        return None
+    dpi = 2 * figure.dpi
+    smallest = smallest_text(figure) * dpi / 72
+    buffer = io.BytesIO()
+    figure.canvas.print_figure(buffer, format="png", dpi=dpi, bbox_inches="tight",
+                               facecolor=figure.get_facecolor(), edgecolor=figure.get_edgecolor(),
+                               metadata={FONT_KEY: f"{smallest:.1f}"})
+    data = buffer.getvalue()
+    width, height = Image.open(io.BytesIO(data)).size
+    return data, {"width": width // 2, "height": height // 2}
+
+
 def setup() -> None:
     """Register the table format and 2x PNG figures with the running notebook kernel
-    (again, if called again); outside a kernel it does nothing."""
+    (again, if called again), and set the book's figure style; outside a kernel it does
+    nothing."""
     global _set_up_in
     shell = _kernel()
     if shell is None:
@@ -84,10 +141,14 @@ def setup() -> None:
     _set_up_in = shell
     shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)
     try:
+        import matplotlib
+        from matplotlib.figure import Figure
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:
         return
-    set_matplotlib_formats("retina")
+    set_matplotlib_formats("retina")  # the inline backend's own formats off, then ours for PNG
+    matplotlib.rcParams.update(style())
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
 def ensure_setup() -> None:

@@ -17,10 +17,11 @@ from sklearn.manifold import TSNE
 
 from latentlib.book import display
 
-PALETTE = "tab10"
-#: the book's text column is about 7.5 inches at 100 dpi: figures are drawn at that width
-#: (or less) so their text is not shrunk (and sent as 2x PNG: latentlib.book.display)
-COLUMN_WIDTH = 7.5
+#: the book's one colour-blind-safe palette (latentlib.book.display)
+PALETTE = display.PALETTE
+#: figures are drawn at the text column's width (or less), so a phone shrinks their text
+#: no more than the book allows (sent as 2x PNG: latentlib.book.display)
+COLUMN_WIDTH = display.FIGURE_WIDTH
 
 
 def panel_grid(n: int, *, ncols: int = 2, height: float = 3.0,
@@ -61,22 +62,22 @@ def scatter_by_class(ax: plt.Axes, points: np.ndarray, labels: np.ndarray, *, ti
     names = np.asarray(class_names)[labels] if class_names is not None else labels
     sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=names, palette=PALETTE, s=6, linewidth=0,
                     ax=ax, legend=legend, hue_order=list(class_names) if class_names is not None else None)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
     if legend:
-        ax.legend(markerscale=2.5, fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5), frameon=False)
+        ax.legend(markerscale=2.5, loc="center left", bbox_to_anchor=(1, 0.5), frameon=False)
 
 
 def plot_training_curves(histories: Mapping[str, Sequence[float]], *, ylabel: str = "train MSE") -> plt.Figure:
     display.ensure_setup()
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.5))
     for name, history in histories.items():
         ax.plot(np.arange(1, len(history) + 1), history, label=name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_yscale("log")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(frameon=False)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -93,7 +94,7 @@ def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[st
     column to the method it matches) drawn as hollow markers in the same colour."""
     display.ensure_setup()
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.8))
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 4.0))
     else:
         fig = ax.figure
     colours = dict(zip(methods, sns.color_palette(PALETTE, len(methods))))
@@ -106,7 +107,7 @@ def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[st
             continue
         ax.errorbar(paper.index, paper[f"{column}_mean"], yerr=paper[f"{column}_std"].fillna(0), marker="s",
                     markerfacecolor="none", linestyle="--", capsize=3, color=colours[method],
-                    label=f"{methods[method]} (paper)")
+                    label=f"the paper's {methods[method]}")
     sizes = set(summary.index.get_level_values(1).unique())
     if paper is not None and paper_columns:
         sizes |= set(paper.index)
@@ -117,7 +118,7 @@ def plot_metric_vs_size_with_paper(summary: pd.DataFrame, *, methods: Mapping[st
     ax.set_xlabel("embedding size d")
     ax.set_ylabel(f"{metric} (test split)")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False)
     fig.tight_layout()
     return fig
 
@@ -128,9 +129,11 @@ def plot_metric_panels(summary: pd.DataFrame, *, methods: Mapping[str, str],
     fig, axes = panel_grid(len(metrics), height=3.0)
     for ax, metric in zip(axes, metrics):
         plot_metric_vs_size_with_paper(summary, methods=methods, metric=metric, ax=ax)
-        ax.set_title(metric, fontsize=10)
+        ax.set_title(metric)
         ax.set_ylabel("")
-        if ax is not axes[0]:
-            ax.get_legend().remove()
+        ax.get_legend().remove()
     fig.tight_layout()
+    # one legend for every panel, under them: inside a half-column panel it would hide points
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(2, len(methods) * 2), frameon=False)
     return fig

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from latentlib.book.display import FIGURE_WIDTH, PALETTE, ensure_setup
 from latentlib.evaluation.claims import Claim
 from latentlib.evaluation.verdicts import DOES_NOT_HOLD, HOLDS, NOT_SHOWN, OFF
 from latentlib.images.gap_hypotheses import (
@@ -201,7 +202,9 @@ def _mark_collapsed(ax: Any, seed_runs: pd.DataFrame, method: str, colour: Any) 
     if len(part):
         ax.scatter(part["embedding_size"], part["silhouette"], marker="x", s=50, color=colour, zorder=3)
         for x, y in zip(part["embedding_size"], part["silhouette"]):
-            ax.annotate("collapsed", (x, y), textcoords="offset points", xytext=(6, -3), fontsize=7, color=colour)
+            # the words in dark grey: a light colour of the palette would not read as text
+            ax.annotate(f"collapsed run ({y:.3f})", (x, y), textcoords="offset points", xytext=(-6, -4),
+                        ha="right", va="top", color="0.2")
     return bool(len(part))
 
 
@@ -224,8 +227,8 @@ def _axes(ax: Any, sizes: list[int]) -> None:
     ax.grid(alpha=0.3)
 
 
-PAPER_LABELS = {"mse": "paper, Table I (MSE only)", "triplet": "paper, Table I (MSE + triplet)",
-                "pca": "paper, Table II (PCA)"}
+PAPER_LABELS = {"mse": "the paper's Table I (MSE only)", "triplet": "the paper's Table I (MSE + triplet)",
+                "pca": "the paper's Table II (PCA)"}
 
 
 def hypotheses_figure(study: GapResult):
@@ -235,10 +238,11 @@ def hypotheses_figure(study: GapResult):
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    ensure_setup()
     methods = [m for m in _ordered(study.seed_runs["method"].unique())
                if m not in (TRIPLET, PCA, *study.checks) and _column_of(m) in ("mse", None)]
-    colours = dict(zip(methods, sns.color_palette("tab10", len(methods))))
-    fig, ax = plt.subplots(figsize=(8, 5))
+    colours = dict(zip(methods, sns.color_palette(PALETTE, len(methods))))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.4))
     crosses = False
     for method in methods:
         series = _series(study.seed_runs, method)
@@ -250,21 +254,37 @@ def hypotheses_figure(study: GapResult):
         ax.scatter([], [], marker="x", color="grey", label="collapsed run (left out of its line)")
     _axes(ax, sorted(study.runs["embedding_size"].unique()))
     ax.set_ylabel("silhouette (test split)")
-    ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
+    _legend_below(fig, [ax])
     return fig
+
+
+def _legend_below(fig: Any, axes: list[Any]) -> None:
+    """One legend for ``axes``, under the figure: beside the axes, the labels would take half
+    a phone's width; inside, they would hide points."""
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="upper left", bbox_to_anchor=(0.0, 0.0),
+               frameon=False)
 
 
 def views_figure(study: GapResult):
     """One panel per column (MSE, triplet, PCA): the paper's column, ours with no view,
     and each 2-D view (mean ± std over training seeds, each seed the mean of its draws)."""
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
+    ensure_setup()
     columns = [c for c in COLUMNS if any((study.seed_runs["method"] == view_method(h, c)).any() for h in VIEWS)]
-    fig, axes = plt.subplots(1, max(len(columns), 1), figsize=(4.2 * max(len(columns), 1), 3.8), sharey=True,
-                             squeeze=False)
-    styles = {"none": ("o", "-", "C0"), "tsne_view": ("^", ":", "C1"), "umap_view": ("v", "-.", "C2")}
-    for ax, column in zip(axes[0], columns):
+    # one column's panel under the other: side by side, three panels leave a phone unreadable text
+    fig, axes = plt.subplots(max(len(columns), 1), 1, figsize=(FIGURE_WIDTH, 3.6 * max(len(columns), 1)),
+                             sharex=True, squeeze=False)
+    palette = sns.color_palette(PALETTE)
+    styles = {"none": ("o", "-", palette[0]), "tsne_view": ("^", ":", palette[1]),
+              "umap_view": ("v", "-.", palette[2])}
+    for ax, column in zip(axes[:, 0], columns):
         methods = {COLUMNS[column][0]: ("none", "ours, no view"),
                    **{view_method(h, column): (h, f"ours, 2-D {v} view") for h, v in VIEWS.items()}}
         for method, (style, text) in methods.items():
@@ -275,10 +295,11 @@ def views_figure(study: GapResult):
             ax.errorbar(series.index, series["mean"], yerr=series["std"].fillna(0), marker=marker,
                         linestyle=line, capsize=3, color=colour, label=text)
             _mark_collapsed(ax, study.seed_runs, method, colour)
-        _paper_series(ax, column, PAPER_LABELS[column], sorted(study.runs["embedding_size"].unique()))
+        # one legend entry for the three panels: each panel's title names the paper's column
+        _paper_series(ax, column, "the paper's column (the panel's title)", sorted(study.runs["embedding_size"].unique()))
         _axes(ax, sorted(study.runs["embedding_size"].unique()))
-        ax.set_title(COLUMNS[column][3], fontsize=10)
-        ax.legend(frameon=False, fontsize=7)
-    axes[0][0].set_ylabel("silhouette (test split)")
+        ax.set_title(COLUMNS[column][3])
+        ax.set_ylabel("silhouette (test split)")
     fig.tight_layout()
+    _legend_below(fig, list(axes[:, 0]))
     return fig

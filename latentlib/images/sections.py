@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from latentlib.book.paper import deep_clustering_mnist
+from latentlib.book.paper import deep_clustering_mnist, inconsistency_note
 from latentlib.book.results import records_frame
 from latentlib.book.tables import beside_paper, formatted, summarise
 from latentlib.evaluation.claims import sentences
@@ -121,6 +121,12 @@ def _dataset_note(group: pd.DataFrame) -> list[str]:
             "comparison can be set beside them, not the levels._", ""]
 
 
+def _paper_note() -> list[str]:
+    """Under a table beside the paper's: where the paper's two tables disagree with each other."""
+    note = inconsistency_note()
+    return [note, ""] if note else []
+
+
 def _variant_runs(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, str, pd.DataFrame, str]:
     """(records as a frame, the variant's name, one row per run, the model) of one variant."""
     group = records_frame(records)
@@ -138,7 +144,7 @@ def table_i_section(records: list[dict[str, Any]], how: str) -> list[str]:
               f"Source: `book/results/02_triplet_vs_mse/{name}/`. Triplet runs use the training labels "
               "(supervised); MSE runs do not.", "", *_dataset_note(group),
               _markdown(_mark_collapsed(beside_paper(summary, table="I", columns=columns), summary, columns)),
-              "",
+              "", *_paper_note(),
               "All metrics (mean ± std over seeds; `collapsed` counts runs flagged as collapsed):", "",
               _markdown(formatted(summary)), ""]
     if any(method == triplet for method, _ in summary.index):
@@ -167,7 +173,7 @@ def table_ii_section(records: list[dict[str, Any]], how: str) -> list[str]:
               "the paper's autoencoder column is its triplet (supervised) run; the unsupervised MSE "
               "autoencoder is the like-for-like comparison with PCA.", "", *_dataset_note(group),
               _markdown(_mark_collapsed(beside_paper(summary, table="II", columns=columns), summary, columns)),
-              "",
+              "", *_paper_note(),
               _markdown(formatted(summary)), ""]
     lines += [sentences(pca_claims(records)), ""]
     umap_rows = table[table["method"].str.startswith("umap")]
