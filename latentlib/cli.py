@@ -25,7 +25,12 @@ def parse_value(text: str) -> Any:
 
 
 def _parameters(pairs: list[list[str]] | None) -> dict[str, Any]:
-    return {key: parse_value(value) for key, value in (pairs or [])}
+    parameters = {key: parse_value(value) for key, value in (pairs or [])}
+    if parameters.get("precision") == "auto":  # measured on this machine (training.precision_rule)
+        from latentlib.training.precision_rule import resolve
+
+        parameters["precision"] = resolve("auto", parameters.get("device") or "auto")
+    return parameters
 
 
 def fold_parameters(argv: list[str]) -> list[str]:

@@ -76,3 +76,21 @@ def test_data_all_asks_every_declared_fetcher(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(studies, "fetch", lambda name, root=None: fake[name](root))
     assert main(["data", "all", "--root", str(tmp_path)]) == 0
     assert asked == ["a", "b"] and "a: a here" in capsys.readouterr().out
+
+
+def test_precision_auto_is_measured_before_the_config_is_built(monkeypatch):
+    from latentlib import cli
+    from latentlib.training import precision_rule
+
+    monkeypatch.setattr(precision_rule, "choose_precision", lambda device: {"precision": "bf16", "reason": "probe"})
+    assert cli._parameters([["precision", "auto"], ["epochs", "3"]]) == {"precision": "bf16", "epochs": 3}
+    assert cli._parameters([["precision", "fp32"]]) == {"precision": "fp32"}
+
+
+def test_a_copy_without_git_history_names_its_commit(monkeypatch, tmp_path):
+    from latentlib.book.provenance import git_commit
+
+    monkeypatch.setenv("LATENTLIB_COMMIT", "abc1234")
+    assert git_commit(str(tmp_path)) == "abc1234"
+    monkeypatch.delenv("LATENTLIB_COMMIT")
+    assert git_commit(str(tmp_path)) == "unknown"  # no git checkout there

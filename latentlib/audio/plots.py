@@ -10,6 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.audio.features import FeatureConfig
+from latentlib.book.display import SMALLEST_FONT
 from latentlib.book.plots import COLUMN_WIDTH, project_2d
 
 
@@ -21,7 +22,7 @@ def _specshow(ax: plt.Axes, features: np.ndarray, config: FeatureConfig, *, titl
     image = librosa.display.specshow(decibels, sr=config.sample_rate, hop_length=config.hop_length,
                                      x_axis="time", y_axis="mel", ax=ax, vmin=-config.top_db, vmax=0,
                                      cmap="magma")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=SMALLEST_FONT)
     ax.label_outer()
     return image
 
@@ -35,11 +36,13 @@ def plot_class_spectrograms(x: np.ndarray, labels: np.ndarray, *, class_names: S
     panels = [(c, index) for c in classes for index in np.flatnonzero(labels == c)[:per_class]]
     columns = columns or per_class
     rows = max(1, -(-len(panels) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 1.9 * rows), squeeze=False,
+    # a column-wide figure (readable on a phone): panels share the width, titles on two lines
+    width = COLUMN_WIDTH / columns
+    fig, axes = plt.subplots(rows, columns, figsize=(COLUMN_WIDTH, (0.75 * width + 0.5) * rows), squeeze=False,
                              sharex=True, sharey=True)
     image = None
     for ax, (c, index) in zip(axes.flat, panels):
-        title = f"{class_names[c]}" + (f": {titles[index]}" if titles is not None else "")
+        title = f"{class_names[c]}" + (f"\n{titles[index]}" if titles is not None else "")
         image = _specshow(ax, x[index], config, title=title)
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
@@ -52,9 +55,9 @@ def plot_reconstruction_pairs(originals: np.ndarray, reconstructions: np.ndarray
                               titles: Sequence[str]) -> plt.Figure:
     """Held-out spectrograms (top) and the autoencoder's reconstructions (bottom)."""
     n = len(originals)
-    fig, axes = plt.subplots(2, n, figsize=(3.2 * n, 4.2), squeeze=False, sharex=True, sharey=True)
+    fig, axes = plt.subplots(2, n, figsize=(COLUMN_WIDTH, 4.6), squeeze=False, sharex=True, sharey=True)
     for i in range(n):
-        _specshow(axes[0, i], originals[i], config, title=f"input: {titles[i]}")
+        _specshow(axes[0, i], originals[i], config, title=f"input:\n{titles[i]}")
         _specshow(axes[1, i], reconstructions[i], config, title="reconstruction")
     fig.tight_layout()
     return fig
@@ -83,11 +86,11 @@ def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, class_names: Sequen
                         style_order=present, markers={n: markers[n] for n in present},
                         palette={n: colours[n] for n in present}, s=40, alpha=0.85, linewidth=0.3, ax=ax,
                         legend=method == "tsne")
-        ax.set_title(f"{'PCA' if method == 'pca' else 't-SNE'} of the pooled embeddings", fontsize=10)
+        ax.set_title(f"{'PCA' if method == 'pca' else 't-SNE'} of the pooled embeddings", fontsize=SMALLEST_FONT)
         ax.set_xticks([])
         ax.set_yticks([])
-    sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=8, frameon=False,
-                    title="class", title_fontsize=8)
+    sns.move_legend(axes[1], "center left", bbox_to_anchor=(1, 0.5), fontsize=SMALLEST_FONT, frameon=False,
+                    title="class", title_fontsize=SMALLEST_FONT)
     fig.tight_layout()
     return fig
 
@@ -95,10 +98,11 @@ def plot_embedding_map(z: np.ndarray, labels: np.ndarray, *, class_names: Sequen
 def plot_confusion(table: pd.DataFrame, *, title: str = "held-out clips per class and K-Means cluster") -> plt.Figure:
     """Class x cluster counts, each row normalised to the class's share (numbers = clips)."""
     shares = table.div(table.sum(axis=1).replace(0, 1), axis=0)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.75 * table.shape[1], 0.9 + 0.5 * table.shape[0]))
+    # never wider than the text column, so a phone shrinks it no more than the book's other figures
+    fig, ax = plt.subplots(figsize=(min(COLUMN_WIDTH, 1.6 + 0.4 * table.shape[1]), 1.2 + 0.4 * table.shape[0]))
     sns.heatmap(shares, annot=table.to_numpy(), fmt="d", cmap="Blues", vmin=0, vmax=1, cbar_kws={
-        "label": "share of the class"}, ax=ax)
-    ax.set_title(title, fontsize=10)
+        "label": "share of the class"}, annot_kws={"fontsize": SMALLEST_FONT}, ax=ax)
+    ax.set_title(title, fontsize=SMALLEST_FONT, wrap=True)
     ax.set_xlabel("cluster (ordered by its best-matching class)")
     ax.set_ylabel("class")
     fig.tight_layout()

@@ -96,9 +96,14 @@ def project_root(start: Path | None = None) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
 def git_commit(folder: str | None = None) -> str:
-    """Short commit of the checkout, with ``+dirty`` when tracked code has changed."""
+    """Short commit of the checkout, with ``+dirty`` when tracked code has changed; a copy
+    without git history (a device run of the working tree) names it in ``$LATENTLIB_COMMIT``."""
+    return os.environ.get("LATENTLIB_COMMIT") or _git_commit(folder)
+
+
+@lru_cache(maxsize=None)
+def _git_commit(folder: str | None = None) -> str:
     cwd = folder or str(project_root() or Path.cwd())
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd,
