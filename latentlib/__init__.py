@@ -9,7 +9,8 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
     config       StudyConfig: profiles, overrides, the notebook's parameters by name
     studies      Study: one declaration per chapter, found by walking the modalities
     data/        sources (data root, verified downloads, the one fallback), pypi_files,
-                 splits (LabelledSplit, its stratified subset)
+                 npm_files (one npm tarball, packed and verified), splits (LabelledSplit,
+                 its stratified subset)
     training/    precision, fit (the one fit engine and its cache), autoencoder (base,
                  TrainConfig, reconstruction trainer), plan (FitSpec), executor, sweep
     evaluation/  metrics, probe, baselines (PCA), manifold (UMAP + GMM), evaluate
@@ -28,8 +29,9 @@ Modalities (each imports the core, never another modality)::
              gap_judge, its words and figures in gap_words)
     audio/   chapters (04)  config  clips (AudioClips)  data (urbansound, drumkits,
              everyday_sounds)  features  envelope  models  study  claims  plots
-    text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens
-             models  training  decoding  study  findings  claims  sections  plots
+    text/    chapters (05)  config  data (yelp, movie_reviews, rotten_tomatoes; yelp_fixture:
+             out-of-domain Yelp sentences)  tokens  models  training  decoding  study
+             findings  claims  sections  plots
 
 Import rules, checked by ``tests/test_layout.py``: the core never imports a modality
 (it finds their ``chapters`` modules by walking the package); a modality never imports
