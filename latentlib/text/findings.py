@@ -119,6 +119,62 @@ def fit_table(records: Records) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: the splits reconstructions are scored on, in the order tables show them
+SPLITS = {"train": "training sentences", "test": "held-out sentences", "yelp": "Yelp sentences (out of domain)"}
+#: per split: column -> the suffix of the record metric it is read from
+SPLIT_SCORES = {"known-word acc": "clean_token_acc_known", "exact match": "clean_exact"}
+
+
+def split_table(records: Records) -> pd.DataFrame:
+    """The reconstruction table of the closing note: per model of the main pair and per
+    split (training sample, held-out sample, out-of-domain Yelp sentences where recorded),
+    known-word accuracy and exact match from the clean sentence's code (means over seeds),
+    beside the positional baseline's on the same sentences."""
+    fits: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in records:
+        key = (r["run"].get("variant"), r["run"]["seed"])
+        if key[0] in MAIN and key not in fits and "test_clean_token_acc_known" in r["metrics"]:
+            fits[key] = r["metrics"]
+    names = labels(records)
+    rows = []
+    for variant in MAIN:
+        mine = [m for (v, _), m in fits.items() if v == variant]
+        for split, words in SPLITS.items():
+            if not mine or f"{split}_clean_token_acc_known" not in mine[0]:
+                continue
+            row = {"model": names[variant], "sentences": words, "seeds": len(mine)}
+            for column, suffix in SPLIT_SCORES.items():
+                row[column] = float(np.mean([m[f"{split}_{suffix}"] for m in mine]))
+            row["baseline known-word acc"] = mine[0].get(f"baseline_{split}_token_acc_known", float("nan"))
+            row["baseline exact match"] = mine[0].get(f"baseline_{split}_exact", float("nan"))
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["model", "sentences"]) if rows else pd.DataFrame()
+
+
+def out_of_domain_probe(records: Records) -> pd.DataFrame:
+    """Per representation: the linear probe's accuracy on the held-out sentences and on
+    the out-of-domain Yelp sentences (the probe fitted on the training codes), beside each
+    set's majority-class rate; empty when the records hold no out-of-domain scores."""
+    names = labels(records)
+    rows: dict[str, list[tuple[float, float]]] = {}
+    seen = set()
+    for r in records:
+        run, metrics = r["run"], r["metrics"]
+        key = (run.get("variant"), run["seed"])
+        if key in seen or "yelp_probe_acc" not in metrics:
+            continue
+        seen.add(key)
+        rows.setdefault(key[0], []).append((metrics["probe_acc"], metrics["yelp_probe_acc"]))
+    if not rows:
+        return pd.DataFrame()
+    majority, yelp_majority = majority_rate(records), shared_metric(records, "yelp_majority_rate")
+    return pd.DataFrame([{"representation": names.get(v, v), "seeds": len(pairs),
+                          "held-out probe acc": float(np.mean([p[0] for p in pairs])),
+                          "held-out majority": majority,
+                          "Yelp probe acc": float(np.mean([p[1] for p in pairs])),
+                          "Yelp majority": yelp_majority} for v, pairs in rows.items()]).set_index("representation")
+
+
 def shared_metric(records: Records, metric: str) -> float | None:
     """A metric every record of the run carries alike (``majority_rate``, the baseline's
     accuracy); None when the records predate it."""
@@ -342,3 +398,78 @@ def verdict_prose(claims: Mapping[str, Any], records: Records) -> str:
     paragraphs.append(f"**Data.** {data_size(records)} (The 440,000 Yelp sentences of the recipe of Shen et al. "
                       "2020, the `paper` profile, are theirs, not the paper's.)")
     return "\n\n".join(paragraphs)
+
+
+# ---------------------------------------------------------------- the recorded runs of this chapter
+
+def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = None) -> pd.DataFrame:
+    """One row per committed variant of ``study`` (``book/results/<study>/<variant>/``, or
+    ``directory``), except ``exclude``: its data, training sentences, epochs, sizes,
+    seeds, the DAAE's and the plain AE's held-out known-word accuracy (means over seeds),
+    their training-sentence one, the minutes their fits took (recorded with each fit, also
+    when a run loads it from the fit cache) and the chapter's wall time from its
+    execution stamp.
+    Empty when none is committed (a fresh clone's first run)."""
+    import json
+    from pathlib import Path
+
+    from latentlib.book.provenance import project_root
+    from latentlib.book.results import read_records
+
+    root = Path(directory) if directory is not None else (
+        project_root() / "book" / "results" if project_root() is not None else None)
+    if root is None or not (root / study).exists():
+        return pd.DataFrame()
+    by_variant: dict[str, Records] = {}
+    for r in read_records(study, root):
+        if r["variant"] != exclude and not str(r.get("environment", {}).get("commit", "")).endswith("+dirty"):
+            by_variant.setdefault(r["variant"], []).append(r)
+    rows = []
+    for variant, records in sorted(by_variant.items()):
+        fits = fit_table(records)
+        config, data = records[0]["config"], records[0].get("data", {})
+        stamp = root / study / variant / "_execution.json"
+        wall = json.loads(stamp.read_text()).get("wall_seconds") if stamp.exists() else None
+        source = str(data.get("source", ""))
+        row = {"variant": variant, "data": source.split(":", 1)[-1].strip() if ":" in source else source,
+               "training sentences": int(data.get("n_train", 0)), "epochs": config.get("epochs"),
+               "vocabulary / hidden": f"{config.get('vocab_size')} / {config.get('hidden_size')}",
+               "seeds": len(config.get("seeds", []))}
+        for v in MAIN:
+            part = fits[fits["variant"] == v]
+            row[f"{v} held-out known"] = _mean(part, "clean_known")
+            row[f"{v} training known"] = _mean(part, "train_clean_known")
+        fit_seconds = {(r["run"].get("variant"), r["run"]["seed"]): r.get("timings", {}).get("fit_seconds", 0.0)
+                       for r in records if r["run"].get("variant") in MAIN}
+        row["fit minutes, main pair"] = round(sum(fit_seconds.values()) / 60, 1)
+        row["chapter wall minutes"] = round(wall / 60, 1) if wall else float("nan")
+        rows.append(row)
+    names = labels(next(iter(by_variant.values()))) if by_variant else {}
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame.rename(columns={f"{v} {what} known": f"{names.get(v, v)}: {what} known"
+                                  for v in MAIN for what in ("held-out", "training")})
+    return frame.set_index("variant")
+
+
+def separability_table(records: Records) -> pd.DataFrame:
+    """The closing note's separability table: per size after PCA (SVD for TF-IDF), the
+    paper's silhouette beside K-Means ACC and NMI against sentiment, for the DAAE, the
+    plain AE and the positive control (means over seeds, without the length control), and
+    the linear probe at the largest size."""
+    raw = raw_scores(records)
+    if raw.empty:
+        return pd.DataFrame()
+    names = labels(records)
+    shown = [v for v in (*MAIN, "tfidf") if (raw["variant"] == v).any()]
+    means = raw[raw["variant"].isin(shown)].groupby(["variant", "embedding_size"])[
+        ["silhouette", "acc", "nmi"]].mean()
+    table = means.unstack("variant").swaplevel(axis=1).sort_index(axis=1, level=0)
+    table = table[[(v, m) for v in shown for m in ("silhouette", "acc", "nmi")]]
+    fits = fit_table(records)
+    probe = {v: _mean(fits[fits["variant"] == v], "probe_acc") for v in shown}
+    table.loc["probe (largest size)"] = [probe[v] if m == "acc" else float("nan") for v, m in table.columns]
+    table.columns = pd.MultiIndex.from_tuples([(names.get(v, v), m) for v, m in table.columns])
+    table.index.name = "size"
+    return table

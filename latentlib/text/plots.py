@@ -12,18 +12,27 @@ import seaborn as sns
 from latentlib.training.fit import FitResult
 from latentlib.book.plots import panel_grid, subsample
 
+#: seaborn's colour-blind palette: sentiment in its blue and orange, as the latent explorer
+#: draws the two classes (never red against green)
+PALETTE = "colorblind"
+
+
+def class_colours(n: int) -> list:
+    """The first ``n`` colours of :data:`PALETTE` (negative blue, positive orange)."""
+    return sns.color_palette(PALETTE, n)
+
 
 def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
     """Per epoch: reconstruction cross-entropy per token, teacher-forced token accuracy,
     and the adversarial game (encoder's loss to fool D, D's own loss) where there is one."""
     fig, axes = panel_grid(3, ncols=2, height=3.2)
-    for name, fit in fits.items():
+    for (name, fit), colour in zip(fits.items(), class_colours(len(fits))):
         epochs = np.arange(1, len(fit.curves["rec"]) + 1)
-        axes[0].plot(epochs, fit.curves["rec"], label=name)
-        axes[1].plot(epochs, fit.curves["token_acc"], label=name)
+        axes[0].plot(epochs, fit.curves["rec"], label=name, color=colour, marker="o")
+        axes[1].plot(epochs, fit.curves["token_acc"], label=name, color=colour, marker="o")
         if np.isfinite(fit.curves["adv"]).all():
-            axes[2].plot(epochs, fit.curves["adv"], label=f"{name}: encoder fools D")
-            axes[2].plot(epochs, fit.curves["disc"], label=f"{name}: D loss", linestyle="--")
+            axes[2].plot(epochs, fit.curves["adv"], label=f"{name}: encoder fools D", color=colour, marker="o")
+            axes[2].plot(epochs, fit.curves["disc"], label=f"{name}: D loss", linestyle="--", color=colour)
     axes[2].axhline(np.log(2), color="grey", linewidth=0.8)
     axes[2].axhline(2 * np.log(2), color="grey", linewidth=0.8, linestyle="--")
     titles = ("reconstruction (nats / token)", "token accuracy (teacher forcing)",
@@ -44,7 +53,7 @@ def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silho
     fig, axes = panel_grid(len(metrics), ncols=2, height=3.2)
     for ax, metric in zip(axes, metrics):
         sns.lineplot(data=table, x="size", y=metric, hue="model", style="length_control", marker="o",
-                     ax=ax, legend=metric == metrics[-1])
+                     palette=PALETTE, ax=ax, legend=metric == metrics[-1])
         if metric == "acc" and chance is not None:
             ax.axhline(chance, color="grey", linewidth=0.8)
             ax.annotate("majority class", (table["size"].min(), chance), fontsize=8, color="grey",
@@ -69,7 +78,7 @@ def plot_code_views(views: Mapping[str, np.ndarray], labels: np.ndarray, lengths
     for row, (name, points) in zip(axes, views.items()):
         points = points[keep]
         sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=np.asarray(class_names)[labels[keep]],
-                        hue_order=list(class_names), palette=["#d62728", "#2ca02c"], s=8, linewidth=0,
+                        hue_order=list(class_names), palette=class_colours(len(class_names)), s=8, linewidth=0,
                         alpha=0.7, ax=row[0])
         row[0].legend(fontsize=7, frameon=False, markerscale=2)
         row[0].set_title(f"{name}: PC1 vs PC2, by sentiment", fontsize=10)

@@ -17,7 +17,8 @@ from latentlib.text.study import LABELS
 
 SCORES = {"train_clean_token_acc_known": "known words, training sentences",
           "test_clean_token_acc_known": "known words, held-out sentences",
-          "test_clean_exact": "exact, held-out"}
+          "test_clean_exact": "exact, held-out",
+          "yelp_clean_token_acc_known": "known words, Yelp sentences (out of domain)"}
 
 
 def reconstruction_table(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def reconstruction_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         if key in seen or "test_clean_token_acc_known" not in r["metrics"]:
             continue
         seen.add(key)
-        rows.append({"model": key[0], "seed": key[1], **{k: r["metrics"][k] for k in SCORES}})
+        rows.append({"model": key[0], "seed": key[1], **{k: r["metrics"].get(k) for k in SCORES}})
     frame = pd.DataFrame(rows)
     config = records[0]["config"]
     out = []
@@ -38,7 +39,8 @@ def reconstruction_table(records: list[dict[str, Any]]) -> pd.DataFrame:
                     "hidden / latent / vocabulary": f"{config['hidden_size']} / {config['latent_size']} / "
                                                     f"{config['vocab_size']}",
                     "epochs": config["epochs"],
-                    **{label: mean_std(part[k].mean(), part[k].std()) for k, label in SCORES.items()}})
+                    **{label: mean_std(part[k].mean(), part[k].std()) if k in part and part[k].notna().any()
+                       else "not recorded" for k, label in SCORES.items()}})
     return pd.DataFrame(out).set_index("model")
 
 

@@ -35,12 +35,15 @@ from latentlib.text.decoding import (decode_codes, encode_ids, positional_baseli
 from latentlib.text.models import TextAEConfig
 from latentlib.text.tokens import Noise, Vocabulary
 from latentlib.text.training import TextTrainConfig, fit_text_autoencoder
+from latentlib.text.yelp_fixture import Sentences
 
 #: the main pair, then the ablations: each adds or removes one ingredient of the DAAE
 MAIN = ("daae", "ae")
 ABLATIONS = ("noise", "adversary", "daae_other")
 LABELS = {"daae": "DAAE", "ae": "plain AE", "noise": "noise only", "adversary": "adversary only",
           "daae_other": "DAAE, other λ", "tfidf": "TF-IDF + SVD", "baseline": "positional baseline"}
+#: the split name of the out-of-domain sentences (real Yelp sentences) in tables and record metrics
+OUT_OF_DOMAIN = "yelp"
 #: the share of words dropped from the "noisy input" copies that reconstructions are also
 #: scored on, when the DAAE itself trains with no word drop (otherwise its own ``word_drop``)
 EVALUATION_DROP = 0.3
@@ -78,6 +81,7 @@ class TextStudy:
     reconstruction: pd.DataFrame
     probe: pd.DataFrame
     records: list[dict[str, Any]] = field(default_factory=list)
+    codes_ood: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)
 
     def first(self, variant: str) -> FitResult:
         """The fit of ``variant`` on its first seed (for examples, curves and views)."""
@@ -155,33 +159,58 @@ def length_correlation(z: np.ndarray, lengths: np.ndarray) -> float:
     return float(abs(np.corrcoef(z[:, 0], lengths)[0, 1]))
 
 
-def tfidf_features(data: LabelledSplit) -> tuple[Any, Any]:
+def tfidf_features(data: LabelledSplit, *, ood: Sequence[str] | None = None) -> tuple[Any, ...]:
     """TF-IDF of unigrams and bigrams over the same tokens the autoencoders read; the
-    vocabulary and the idf weights are fitted on the training split only."""
+    vocabulary and the idf weights are fitted on the training split only. With ``ood``
+    sentences, a third matrix: theirs (None without)."""
     vectorizer = TfidfVectorizer(tokenizer=str.split, token_pattern=None, lowercase=False,
                                  ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-    return vectorizer.fit_transform(data.x_train), vectorizer.transform(data.x_test)
+    train, test = vectorizer.fit_transform(data.x_train), vectorizer.transform(data.x_test)
+    if ood is None:
+        return train, test
+    return train, test, vectorizer.transform(list(ood))
 
 
 def _scores(corpus: Corpus, references: list[list[int]], outputs: list[list[int]]) -> dict[str, float]:
     return token_accuracy(references, outputs, eos=corpus.vocab.eos, unk=corpus.vocab.unk)
 
 
-def baseline_rows(corpus: Corpus) -> list[dict[str, Any]]:
+def scored_sentences(corpus: Corpus, *, n: int | None, seed: int = 0,
+                     ood_ids: list[list[int]] | None = None) -> dict[str, list[list[int]]]:
+    """The sentences reconstructions are scored on, per split: a seeded sample of ``n``
+    training and ``n`` held-out sentences (all of them when ``n`` is None or larger;
+    greedy decoding of a whole split costs as much as an epoch), and every out-of-domain
+    sentence when there are any."""
+    rng = np.random.default_rng(seed)
+
+    def sample(ids: list[list[int]]) -> list[list[int]]:
+        if n is None or n >= len(ids):
+            return ids
+        return [ids[i] for i in np.sort(rng.choice(len(ids), size=n, replace=False))]
+
+    n_test = len(corpus.test_ids) if n is None else min(n, len(corpus.test_ids))
+    train = corpus.train_ids if n_test >= len(corpus.train_ids) else \
+        [corpus.train_ids[i] for i in np.sort(rng.choice(len(corpus.train_ids), size=n_test, replace=False))]
+    splits = {"train": train, "test": sample(corpus.test_ids)}
+    if ood_ids:
+        splits[OUT_OF_DOMAIN] = ood_ids
+    return splits
+
+
+def baseline_rows(corpus: Corpus, scored: dict[str, list[list[int]]] | None = None) -> list[dict[str, Any]]:
     """The positional baseline (training split's most frequent token per position) scored
-    like a reconstruction on both splits: what a model gets with no code and no context."""
+    like a reconstruction on every scored split: what a model gets with no code and no context."""
     guess = positional_baseline(corpus.train_ids, eos=corpus.vocab.eos)
-    n_train = len(corpus.test_ids)
+    scored = scored or scored_sentences(corpus, n=None)
     return [{"variant": "baseline", "model": LABELS["baseline"], "seed": -1, "split": split, "input": "none",
              "sentences": len(ids), **_scores(corpus, ids, [guess] * len(ids))}
-            for split, ids in (("train", corpus.train_ids[:n_train]), ("test", corpus.test_ids))]
+            for split, ids in scored.items()]
 
 
 def _reconstruction_rows(name: str, label: str, seed: int, fit: FitResult, corpus: Corpus, *,
-                         drop: float, n_train: int) -> list[dict[str, Any]]:
+                         drop: float, scored: dict[str, list[list[int]]]) -> list[dict[str, Any]]:
     rows = []
-    train_subset = corpus.train_ids[:n_train]  # greedy decoding of all training data costs as much as an epoch
-    for split, ids in (("train", train_subset), ("test", corpus.test_ids)):
+    for split, ids in scored.items():
         head = {"variant": name, "model": label, "seed": seed, "split": split, "sentences": len(ids)}
         for noise_name, noise in (("clean", None), (f"word drop {drop:g}", Noise(drop=drop))):
             _, outputs = reconstruct_ids(fit.model, ids, vocab=corpus.vocab, noise=noise, seed=seed)
@@ -218,16 +247,24 @@ def _cluster_rows(name: str, seed: int, train: Any, test: Any, *, cfg: TextDAAEC
 
 
 def _probe_row(name: str, seed: int, train: Any, test: Any, *, cfg: TextDAAEConfig, data: LabelledSplit,
-               labels: dict[str, str]) -> dict[str, Any]:
+               labels: dict[str, str], ood: Any = None, ood_labels: np.ndarray | None = None) -> dict[str, Any]:
+    """A logistic regression on the training codes (reduced to the largest size), scored
+    on the held-out codes and, when given, on the out-of-domain ones (same reduction)."""
     method = "svd" if name == "tfidf" else "pca"
     largest = min(max(cfg.pca_sizes), test.shape[1] - 1 if name == "tfidf" else test.shape[1])
-    probe_train, probe_test = reduce(train, test, size=largest, seed=seed, method=method)
-    return {"variant": name, "method": labels[name], "seed": seed, "size": largest,
-            "probe_acc": linear_probe(probe_train, data.y_train, probe_test, data.y_test, seed=seed)}
+    reducer = PCA(n_components=largest, random_state=seed) if method == "pca" else \
+        TruncatedSVD(n_components=largest, random_state=seed)
+    probe_train = reducer.fit_transform(train)
+    row = {"variant": name, "method": labels[name], "seed": seed, "size": largest,
+           "probe_acc": linear_probe(probe_train, data.y_train, reducer.transform(test), data.y_test, seed=seed)}
+    if ood is not None:
+        row[f"{OUT_OF_DOMAIN}_probe_acc"] = linear_probe(probe_train, data.y_train, reducer.transform(ood),
+                                                         ood_labels, seed=seed)
+    return row
 
 
 def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = True,
-                   progress: bool = True) -> TextStudy:
+                   progress: bool = True, ood: Sentences | None = None) -> TextStudy:
     """Train (or load) every variant on its seeds, then score every representation at every size.
 
     Parameters
@@ -240,12 +277,18 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
         Write one result record per (representation, seed, size, length control).
     progress
         Show the fits' progress bars.
+    ood
+        Out-of-domain sentences (real Yelp sentences, :mod:`latentlib.text.yelp_fixture`):
+        every model reconstructs them and every probe is scored on them too (split
+        ``"yelp"`` in the tables, ``yelp_*`` in the records).
     """
     device = resolve_device(cfg.device)
     corpus = Corpus.build(data, vocab_size=cfg.vocab_size)
     labels = variant_labels(cfg)
-    fits, codes_train, codes_test = {}, {}, {}
-    recon_rows = baseline_rows(corpus)
+    fits, codes_train, codes_test, codes_ood = {}, {}, {}, {}
+    ood_ids = [corpus.vocab.encode(s) for s in ood.x] if ood is not None and len(ood.x) else None
+    scored = scored_sentences(corpus, n=cfg.n_reconstruct, seed=cfg.seeds[0], ood_ids=ood_ids)
+    recon_rows = baseline_rows(corpus, scored)
     with torch_threads(cfg.threads):
         hardware = device_description(device)
         for name, seed in plan(cfg):
@@ -258,21 +301,32 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                                                  precision=cfg.precision)
             codes_test[name, seed] = encode_ids(fit.model, corpus.test_ids, vocab=corpus.vocab,
                                                 precision=cfg.precision)
+            if ood_ids:
+                codes_ood[name, seed] = encode_ids(fit.model, ood_ids, vocab=corpus.vocab, precision=cfg.precision)
             recon_rows += _reconstruction_rows(name, labels[name], seed, fit, corpus, drop=noisy_drop(cfg),
-                                               n_train=len(corpus.test_ids))
+                                               scored=scored)
     reconstruction = pd.DataFrame(recon_rows)
-    tfidf_train, tfidf_test = tfidf_features(data)
+    tfidf_train, tfidf_test, *rest = tfidf_features(data, ood=ood.x if ood_ids else None)
+    tfidf_ood = rest[0] if rest else None
     positive = float(np.mean(data.y_test))
-    baseline = reconstruction[(reconstruction["variant"] == "baseline") & (reconstruction["split"] == "test")].iloc[0]
-    shared = {"majority_rate": max(positive, 1 - positive),
-              "baseline_test_token_acc": float(baseline["token_acc"]),
-              "baseline_test_token_acc_known": float(baseline["token_acc_known"])}
+    shared = {"majority_rate": max(positive, 1 - positive)}
+    for split in scored:
+        baseline = reconstruction[(reconstruction["variant"] == "baseline") & (reconstruction["split"] == split)]
+        shared[f"baseline_{split}_token_acc"] = float(baseline["token_acc"].iloc[0])
+        shared[f"baseline_{split}_token_acc_known"] = float(baseline["token_acc_known"].iloc[0])
+        shared[f"baseline_{split}_exact"] = float(baseline["exact"].iloc[0])
+    if ood_ids:
+        ood_positive = float(np.mean(ood.y))
+        shared.update({f"{OUT_OF_DOMAIN}_majority_rate": max(ood_positive, 1 - ood_positive),
+                       f"{OUT_OF_DOMAIN}_sentences": len(ood_ids),
+                       f"{OUT_OF_DOMAIN}_unk_rate": corpus.vocab.unk_rate(ood.x)})
 
-    representations = {**{key: (codes_train[key], codes_test[key]) for key in fits},
-                       **{("tfidf", seed): (tfidf_train, tfidf_test) for seed in cfg.seeds}}
+    representations = {**{key: (codes_train[key], codes_test[key], codes_ood.get(key)) for key in fits},
+                       **{("tfidf", seed): (tfidf_train, tfidf_test, tfidf_ood) for seed in cfg.seeds}}
     rows, probes, records = [], [], []
-    for (name, seed), (train, test) in representations.items():
-        probes.append(_probe_row(name, seed, train, test, cfg=cfg, data=data, labels=labels))
+    for (name, seed), (train, test, ood_codes) in representations.items():
+        probes.append(_probe_row(name, seed, train, test, cfg=cfg, data=data, labels=labels, ood=ood_codes,
+                                 ood_labels=ood.y if ood_codes is not None else None))
         probe_acc = probes[-1]["probe_acc"]
         for row in _cluster_rows(name, seed, train, test, cfg=cfg, corpus=corpus, data=data, labels=labels):
             rows.append(row)
@@ -282,6 +336,8 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                    "model": name, "scored_split": "test"}
             scores = {k: v for k, v in row.items() if k not in run and k not in ("method", "evaluate_seconds")}
             scores.update(shared, probe_acc=probe_acc)
+            if f"{OUT_OF_DOMAIN}_probe_acc" in probes[-1]:
+                scores[f"{OUT_OF_DOMAIN}_probe_acc"] = probes[-1][f"{OUT_OF_DOMAIN}_probe_acc"]
             extra = {}
             fit = fits.get((name, seed))
             if fit is not None:
@@ -294,14 +350,16 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
                         scores[f"{r.split}_{short.get(r.input, 'noisy')}_{metric}"] = getattr(r, metric)
             timings = {"fit_seconds": fit.seconds if fit is not None else 0.0,
                        "evaluate_seconds": row["evaluate_seconds"]}
+            info = {**data.info, **({f"{OUT_OF_DOMAIN}_source": ood.source, f"{OUT_OF_DOMAIN}_info": ood.info}
+                                    if ood_ids else {})}
             record = make_record(config=cfg, run=run, metrics=scores, timings=timings,
-                                 data=data.info, device=hardware, extra=extra)
+                                 data=info, device=hardware, extra=extra)
             if write:
                 write_record(record)
             records.append(record)
     return TextStudy(corpus=corpus, fits=fits, codes_train=codes_train, codes_test=codes_test,
                      table=pd.DataFrame(rows), reconstruction=reconstruction, probe=pd.DataFrame(probes),
-                     records=records)
+                     records=records, codes_ood=codes_ood)
 
 
 def examples(study: TextStudy, *, n: int, drop: float, seed: int = 0) -> pd.DataFrame:
@@ -328,3 +386,30 @@ def pick_pair(study: TextStudy, labels: Sequence[int], *, min_length: int = 6) -
     first = next(i for i, (y, n) in enumerate(zip(labels, lengths)) if y == 0 and min_length <= n <= 12)
     second = next(i for i, (y, n) in enumerate(zip(labels, lengths)) if y == 1 and min_length <= n <= 12)
     return first, second
+
+
+def neighbours(study: TextStudy, texts: Sequence[str], index: int, *, k: int) -> pd.DataFrame:
+    """The ``k`` held-out sentences nearest (cosine) to held-out sentence ``index`` in the
+    code space of each model of the main pair (first seed), beside each other: how the
+    denoising reshapes which sentences a code sits near."""
+    columns = {}
+    for name in MAIN:
+        _, test = study.first_codes(name)
+        unit = test / np.maximum(np.linalg.norm(test, axis=1, keepdims=True), 1e-12)
+        similarity = unit @ unit[index]
+        similarity[index] = -np.inf  # not itself
+        nearest = np.argsort(-similarity, kind="stable")[:k]
+        columns[LABELS[name]] = [f"{texts[i]}  ({similarity[i]:.2f})" for i in nearest]
+    return pd.DataFrame(columns, index=pd.RangeIndex(1, k + 1, name="rank"))
+
+
+def explorer_sample(labels: Sequence[int], cap: int, *, seed: int) -> np.ndarray:
+    """At most ``cap`` indices of held-out sentences for the latent explorer, stratified by
+    label and sorted (a page weight that stays small whatever the corpus)."""
+    labels = np.asarray(labels)
+    if len(labels) <= cap:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    keep = [rng.choice(np.flatnonzero(labels == label), size=max(1, round(cap * np.mean(labels == label))),
+                       replace=False) for label in np.unique(labels)]
+    return np.sort(np.concatenate(keep))[:cap]

