@@ -20,8 +20,9 @@ Core (modality-free: imports nothing from ``images``, ``audio`` or ``text``)::
                  (encode -> K-Means -> scores), verdicts (the rules), claims (Claim)
     book/        provenance, results (records), progress, display, plots, explorer,
                  tables, paper (the paper's numbers), report (results page), summary
-                 ("What reproduced" page), reproduce (the re-run check), runner, site
-                 (the built site trimmed to what its pages use)
+                 ("What reproduced" page), reproduce (the re-run check), runner, schedule
+                 (which chapters run side by side), site (the built site trimmed to what
+                 its pages use)
     cli          ``latentlib run / book / check / data / list / sweep``
 
 Modalities (each imports the core, never another modality)::

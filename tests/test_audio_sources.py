@@ -59,7 +59,7 @@ def test_the_order_is_urbansound_then_everyday_then_kits():
 def test_auto_takes_the_everyday_sounds_before_the_kits_and_says_why(tmp_path):
     write_everyday(tmp_path / "0ad-data")
     write_kits(tmp_path / "drumkits")
-    with pytest.warns(UserWarning, match=r"data source 'everyday_sounds' used .*urbansound8k: UrbanSound8K not found"):
+    with pytest.warns(UserWarning, match=r"data source 'everyday_sounds' used because urbansound8k is not on disk\. To use urbansound8k instead, run `latentlib data urbansound8k`"):
         clips = load_audio_clips("auto", root=tmp_path)
     assert clips.source.startswith("Debian 0ad-data") and len(clips) == len(EVERYDAY)
     assert clips.group_kind == "source recording"
@@ -69,7 +69,7 @@ def test_auto_takes_the_everyday_sounds_before_the_kits_and_says_why(tmp_path):
 
 def test_auto_falls_back_to_the_kits_without_the_everyday_sounds(tmp_path):
     write_kits(tmp_path / "drumkits")
-    with pytest.warns(UserWarning, match=r"'drumkits' used .*urbansound8k: .*everyday_sounds: .*not found"):
+    with pytest.warns(UserWarning, match=r"'drumkits' used because urbansound8k is not on disk, and everyday_sounds is not on disk"):
         clips = load_audio_clips("auto", root=tmp_path)
     assert clips.source.startswith("Debian hydrogen-drumkits") and len(clips) == 4
 

