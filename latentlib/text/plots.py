@@ -10,7 +10,8 @@ import pandas as pd
 import seaborn as sns
 
 from latentlib.training.fit import FitResult
-from latentlib.book.plots import panel_grid, subsample
+from latentlib.book.display import SMALLEST_FONT
+from latentlib.book.plots import COLUMN_WIDTH, panel_grid, subsample
 
 #: seaborn's colour-blind palette: sentiment in its blue and orange, as the latent explorer
 #: draws the two classes (never red against green)
@@ -25,7 +26,7 @@ def class_colours(n: int) -> list:
 def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
     """Per epoch: reconstruction cross-entropy per token, teacher-forced token accuracy,
     and the adversarial game (encoder's loss to fool D, D's own loss) where there is one."""
-    fig, axes = panel_grid(3, ncols=2, height=3.2)
+    fig, axes = panel_grid(3, ncols=1, height=2.6)
     for (name, fit), colour in zip(fits.items(), class_colours(len(fits))):
         epochs = np.arange(1, len(fit.curves["rec"]) + 1)
         axes[0].plot(epochs, fit.curves["rec"], label=name, color=colour, marker="o")
@@ -38,10 +39,10 @@ def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
     titles = ("reconstruction (nats / token)", "token accuracy (teacher forcing)",
               "adversarial losses (grey: chance, ln 2 and 2 ln 2)")
     for ax, title in zip(axes, titles):
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=SMALLEST_FONT)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(fontsize=SMALLEST_FONT, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -50,21 +51,21 @@ def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silho
                         chance: float | None = None) -> plt.Figure:
     """One panel per metric against the reduced size; colour = representation, dashes =
     after removing the length direction. ``chance`` draws the majority-class rate on ACC."""
-    fig, axes = panel_grid(len(metrics), ncols=2, height=3.2)
+    fig, axes = panel_grid(len(metrics), ncols=1, height=2.4)
     for ax, metric in zip(axes, metrics):
         sns.lineplot(data=table, x="size", y=metric, hue="model", style="length_control", marker="o",
                      palette=PALETTE, ax=ax, legend=metric == metrics[-1])
         if metric == "acc" and chance is not None:
             ax.axhline(chance, color="grey", linewidth=0.8)
-            ax.annotate("majority class", (table["size"].min(), chance), fontsize=8, color="grey",
+            ax.annotate("majority class", (table["size"].min(), chance), fontsize=SMALLEST_FONT, color="grey",
                         xytext=(0, 3), textcoords="offset points")
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted(table["size"].unique()))
         ax.get_xaxis().set_major_formatter(plt.ScalarFormatter())
         ax.set_xlabel("size after PCA / SVD")
-        ax.set_title(metric, fontsize=10)
+        ax.set_title(metric, fontsize=SMALLEST_FONT)
         ax.grid(alpha=0.3)
-    axes[-1].legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
+    axes[-1].legend(fontsize=SMALLEST_FONT, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.tight_layout()
     return fig
 
@@ -74,17 +75,18 @@ def plot_code_views(views: Mapping[str, np.ndarray], labels: np.ndarray, lengths
     """For each representation, its first two principal components coloured by sentiment
     (left) and by sentence length (right)."""
     keep = subsample(len(labels), max_points, seed)
-    fig, axes = plt.subplots(len(views), 2, figsize=(9, 3.2 * len(views)), squeeze=False)
+    # column-wide, so a phone shrinks it no more than the book's other figures
+    fig, axes = plt.subplots(len(views), 2, figsize=(COLUMN_WIDTH, 2.6 * len(views)), squeeze=False)
     for row, (name, points) in zip(axes, views.items()):
         points = points[keep]
         sns.scatterplot(x=points[:, 0], y=points[:, 1], hue=np.asarray(class_names)[labels[keep]],
                         hue_order=list(class_names), palette=class_colours(len(class_names)), s=8, linewidth=0,
                         alpha=0.7, ax=row[0])
-        row[0].legend(fontsize=7, frameon=False, markerscale=2)
-        row[0].set_title(f"{name}: PC1 vs PC2, by sentiment", fontsize=10)
+        row[0].legend(fontsize=SMALLEST_FONT, frameon=False, markerscale=2)
+        row[0].set_title(f"{name}: PC1 vs PC2, by sentiment", fontsize=SMALLEST_FONT)
         scatter = row[1].scatter(points[:, 0], points[:, 1], c=lengths[keep], cmap="viridis", s=8, linewidths=0)
         fig.colorbar(scatter, ax=row[1], label="tokens")
-        row[1].set_title(f"{name}: by sentence length", fontsize=10)
+        row[1].set_title(f"{name}: by sentence length", fontsize=SMALLEST_FONT)
         for ax in row:
             ax.set_xticks([])
             ax.set_yticks([])
