@@ -82,7 +82,7 @@ def test_a_chain_sets_its_threads_and_stops_at_a_failure_unless_told_to_go_on(mo
         return call["name"]
 
     monkeypatch.setattr(runner, "_run_one", fake_run_one)
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "")  # set but empty counts as unset
     monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
     chain = [({"name": name}, "") for name in ("01", "02", "03")]
     results = runner._run_chain(chain, False, 1)

@@ -524,7 +524,7 @@ def _run_chain(chain: list[tuple[dict[str, Any], str]], keep_going: bool,
                threads: int | None) -> list[tuple[str, Execution | ChapterFailed]]:
     """Run one chain of chapters in order (in a worker process when several run at once);
     a failure ends the chain unless ``keep_going``."""
-    if threads is not None and "OMP_NUM_THREADS" not in os.environ:
+    if threads is not None and not os.environ.get("OMP_NUM_THREADS"):
         # the kernels inherit this worker's environment: one share of the cores each
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     results: list[tuple[str, Execution | ChapterFailed]] = []
