@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--profile", default="quick", choices=PROFILES)
     book.add_argument("--jobs", type=_jobs, default="auto", help="chapters executed at once (see run --jobs)")
     book.add_argument("--no-run", action="store_true", help="only build from the committed executed chapters")
+    book.add_argument("--no-fetch", action="store_true",
+                      help="run on the data already here (default: first fetch every dataset, as `latentlib data all`)")
     book.add_argument("--reference", action="store_true",
                       help="maintainers: run into the committed reference build, then build it")
     book.add_argument("--path-output", type=Path, help="build folder (default ./_build)")
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             root = runner.require_root()
             executed, results = runner.run_dirs(root, reference=args.reference)
             if not args.no_run:
+                if not args.no_fetch:  # the reference's data first (chapter 04's sounds: 1.38 GB, once)
+                    _fetch_all()
                 _, failed = runner.run_notebooks(runner.study_names(), jobs=args.jobs, profile=args.profile,
                                                  keep_going=True, progress=not args.quiet,
                                                  allow_dirty=args.allow_dirty, output_dir=executed,
@@ -206,20 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             return _check(args)
         elif args.command == "data":
-            from latentlib.studies import fetch
+            if args.dataset != "all":
+                from latentlib.studies import fetch
 
-            failed = []
-            for name in studies.fetchers() if args.dataset == "all" else [args.dataset]:
-                try:
-                    print(f"{name}: {fetch(name, args.root)}", flush=True)
-                except (FileNotFoundError, OSError, RuntimeError) as error:
-                    if args.dataset != "all":
-                        raise
-                    failed.append(name)
-                    print(f"{name}: not available\n  {str(error).splitlines()[0]}", file=sys.stderr)
-            if failed:
-                print(f"not available: {', '.join(failed)} (each message above says how to get it)",
-                      file=sys.stderr)
+                print(f"{args.dataset}: {fetch(args.dataset, args.root)}", flush=True)
+            elif _fetch_all(args.root):
                 return 1
         elif args.command == "sweep":
             return _sweep(args)
@@ -233,6 +228,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _fetch_all(root: Path | None = None) -> list[str]:
+    """Fetch every dataset a study declares (what is here already is only checked); print
+    one line each and return the names that could not be had (each line says how)."""
+    from latentlib.studies import fetch
+
+    failed = []
+    for name in studies.fetchers():
+        try:
+            print(f"{name}: {fetch(name, root)}", flush=True)
+        except (FileNotFoundError, OSError, RuntimeError) as error:
+            failed.append(name)
+            print(f"{name}: not available\n  {str(error).splitlines()[0]}", file=sys.stderr)
+    if failed:
+        print(f"not available: {', '.join(failed)} (each message above says how to get it)", file=sys.stderr)
+    return failed
 
 
 def _warm_store(studies: list[str], profile: str, grid: dict[str, Any], seeds: list[int] | None,

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from latentlib.cli import main, parse_value
@@ -94,3 +96,30 @@ def test_a_copy_without_git_history_names_its_commit(monkeypatch, tmp_path):
     assert git_commit(str(tmp_path)) == "abc1234"
     monkeypatch.delenv("LATENTLIB_COMMIT")
     assert git_commit(str(tmp_path)) == "unknown"  # no git checkout there
+
+
+def test_book_fetches_every_dataset_first_unless_told_not_to(monkeypatch, capsys):
+    from latentlib import cli, studies
+    from latentlib.book import runner
+
+    asked = []
+    fake = {"a": lambda root: asked.append("a") or "a here",
+            "b": lambda root: (_ for _ in ()).throw(FileNotFoundError("b needs the internet\nmore"))}
+    monkeypatch.setattr(studies, "fetchers", lambda: fake)
+    monkeypatch.setattr(studies, "fetch", lambda name, root=None: fake[name](root))
+    ran = []
+    monkeypatch.setattr(runner, "run_notebooks", lambda names, **kwargs: ran.append(asked[:]) or ([], []))
+    monkeypatch.setattr(runner, "build_book", lambda *args, **kwargs: Path("site"))
+    monkeypatch.setattr(runner, "stage_run_book", lambda *args, **kwargs: "staged")
+    monkeypatch.setattr(cli, "_reproduction", lambda *args, **kwargs: None)
+    from latentlib.book import report, summary
+    monkeypatch.setattr(report, "results_page", lambda results: "")
+    monkeypatch.setattr(summary, "summary_page", lambda results: "")
+    cli.main(["book", "--quiet"])
+    assert ran == [["a"]]  # fetched before any chapter ran; a dataset that cannot be had is said, not fatal
+    err = capsys.readouterr().err
+    assert "b: not available\n  b needs the internet" in err and "not available: b" in err
+    asked.clear()
+    ran.clear()
+    cli.main(["book", "--quiet", "--no-fetch"])
+    assert ran == [[]] and asked == []
