@@ -18,3 +18,13 @@ def prototype_split(per_class_train: int, per_class_test: int) -> LabelledSplit:
 
     return LabelledSplit(x_train=noisy(y_train), y_train=y_train, x_test=noisy(y_test), y_test=y_test,
                          class_names=list("abcd"), source="synthetic", split="fixed")
+
+
+def noisy_blobs() -> tuple[np.ndarray, np.ndarray]:
+    """Four classes of 8 x 8 images that differ only slightly against strong pixel noise
+    (64 each): small enough to train in seconds, hard enough that the objective matters."""
+    rng = np.random.default_rng(0)
+    prototypes = rng.random((4, 1, 8, 8)).astype(np.float32)
+    labels = np.repeat(np.arange(4), 64)
+    x = np.clip(0.5 + 0.15 * (prototypes[labels] - 0.5) + rng.normal(scale=0.25, size=(256, 1, 8, 8)), 0, 1)
+    return x.astype(np.float32), labels

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from image_fixtures import noisy_blobs
 
 from latentlib.images.losses import TripletConfig, TripletMarginLoss
 from latentlib.images.models import ConvConfig, MLPConfig
@@ -29,11 +30,7 @@ CURVE_TOLERANCE = 1e-6
 @pytest.fixture(scope="module")
 def blobs():
     """Four noisy classes of 8 x 8 images."""
-    rng = np.random.default_rng(0)
-    prototypes = rng.random((4, 1, 8, 8)).astype(np.float32)
-    labels = np.repeat(np.arange(4), 64)
-    x = np.clip(0.5 + 0.15 * (prototypes[labels] - 0.5) + rng.normal(scale=0.25, size=(256, 1, 8, 8)), 0, 1)
-    return x.astype(np.float32), labels
+    return noisy_blobs()
 
 
 def trainer(blobs, seed, *, miner=None, model=MODEL, epochs=3):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from image_fixtures import noisy_blobs
 
 from latentlib.evaluation.evaluate import encode
 from latentlib.images.losses import TripletConfig
@@ -21,11 +22,7 @@ TRIPLET = TripletConfig(classes_per_batch=4, samples_per_class=8)
 @pytest.fixture
 def blobs():
     """Four classes that differ only slightly against strong pixel noise."""
-    rng = np.random.default_rng(0)
-    prototypes = rng.random((4, 1, 8, 8)).astype(np.float32)
-    labels = np.repeat(np.arange(4), 64)
-    x = np.clip(0.5 + 0.15 * (prototypes[labels] - 0.5) + rng.normal(scale=0.25, size=(256, 1, 8, 8)), 0, 1)
-    return x.astype(np.float32), labels
+    return noisy_blobs()
 
 
 def test_pk_batches_hold_p_classes_of_k_samples():
