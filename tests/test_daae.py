@@ -151,11 +151,14 @@ def test_same_seed_same_numbers_and_the_cache_returns_the_fit(tiny):
     model, train = small_config(vocab, dropout=0.2), TextTrainConfig(epochs=3, batch_size=4)
     first = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
     second = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
-    assert first.curves == second.curves and not second.from_cache
+    # NaN (no held-out monitor) equals NaN here, as in the stored curves
+    np.testing.assert_equal(first.curves, second.curves)
+    assert not second.from_cache
     z_first, z_second = (encode_ids(f.model, ids, vocab=vocab) for f in (first, second))
     np.testing.assert_array_equal(z_first, z_second)
     cached = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=True, progress=False)
-    assert cached.from_cache and cached.curves == first.curves and "discriminator" in cached.modules
+    np.testing.assert_equal(cached.curves, first.curves)
+    assert cached.from_cache and "discriminator" in cached.modules
     assert (cache_dir() / f"text-{cached.key}.pt").exists()  # the cache files keep their prefix
     for name, module in first.modules.items():
         for (key, value), cached_value in zip(module.state_dict().items(), cached.modules[name].state_dict().values()):
@@ -163,7 +166,7 @@ def test_same_seed_same_numbers_and_the_cache_returns_the_fit(tiny):
     np.testing.assert_array_equal(encode_ids(cached.model, ids, vocab=vocab), z_first)
     other = fit_text_autoencoder(model, dataclasses.replace(train, seed=1), ids, vocab=vocab, device="cpu",
                                  use_cache=False, progress=False)
-    assert other.curves != first.curves
+    assert other.curves["rec"] != first.curves["rec"]
 
 
 def test_the_cache_key_follows_every_setting_that_changes_the_fit(tiny):
@@ -267,3 +270,32 @@ def test_hide_words_spares_bos_and_padding_and_follows_p():
     assert set(hidden[:, 1:400].unique().tolist()) == {5, vocab.unk}
     assert abs(float((hidden[:, 1:400] == vocab.unk).float().mean()) - 0.25) < 0.02
     assert torch.equal(hide_words(decoder_input, 0.0, np.random.default_rng(0), vocab=vocab), decoder_input)
+
+
+def test_the_held_out_monitor_records_greedy_accuracy_and_leaves_the_fit_unchanged(tiny):
+    """The monitor curve is the greedy known-word accuracy of its sentences after each
+    epoch; it draws from no generator of the fit, so the weights are the same bits."""
+    vocab, ids = tiny
+    model, train = small_config(vocab, dropout=0.1), TextTrainConfig(epochs=2, batch_size=3, noise=Noise(drop=0.3))
+    held_out = ids[:3]
+    plain = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=False, progress=False)
+    watched = fit_text_autoencoder(model, train, ids, vocab=vocab, device="cpu", use_cache=False, progress=False,
+                                   monitor_ids=held_out)
+    for name, module in plain.modules.items():
+        for (key, value), other in zip(module.state_dict().items(), watched.modules[name].state_dict().values()):
+            torch.testing.assert_close(value, other, rtol=0, atol=0, msg=f"{name}.{key}")
+    assert np.isnan(plain.curves["heldout_known_acc"]).all()
+    curve = watched.curves["heldout_known_acc"]
+    assert len(curve) == 2 and all(0.0 <= v <= 1.0 for v in curve)
+    _, outputs = reconstruct_ids(watched.model, held_out, vocab=vocab)
+    assert curve[-1] == token_accuracy(held_out, outputs, eos=vocab.eos, unk=vocab.unk)["token_acc_known"]
+    # a different monitor set is a different stored curve: another cache entry
+    keyed = TextTrainer(model, train, ids, vocab=vocab, monitor_ids=held_out).payload()
+    assert keyed != TextTrainer(model, train, ids, vocab=vocab).payload()
+    assert keyed != TextTrainer(model, train, ids, vocab=vocab, monitor_ids=ids[3:]).payload()
+
+
+def test_monitor_sentences_must_be_a_count():
+    with pytest.raises(ValueError, match="monitor_sentences"):
+        TextDAAEConfig(monitor_sentences=-1)
+    assert TextDAAEConfig(monitor_sentences=0).monitor_sentences == 0

@@ -10,6 +10,7 @@ from latentlib.training.precision import check_precision
 from latentlib.validation import (
     check_choice,
     check_count,
+    check_int_range,
     check_int_tuple,
     check_n_clusters,
     check_non_negative_float,
@@ -35,7 +36,8 @@ class TextDAAEConfig(StudyConfig):
     profiles: ClassVar[dict[str, dict[str, Any]]] = {
         # seconds on a CPU: a few hundred sentences, two epochs; nothing is learned
         "smoke": dict(n_train=300, n_test=200, vocab_size=300, embedding_dim=16, hidden_size=32,
-                      latent_size=32, discriminator_hidden=32, epochs=2, batch_size=32, n_examples=4, seeds=(0,)),
+                      latent_size=32, discriminator_hidden=32, epochs=2, batch_size=32, n_examples=4, seeds=(0,),
+                      monitor_sentences=50),
         # about eight minutes on one CPU thread: the DAAE and the plain AE on three seeds (no
         # ablations), two epochs over 40,000 of the training sentences; three seeds, so a
         # re-run elsewhere is judged against a measured seed spread, and a chapter-wide
@@ -92,6 +94,10 @@ class TextDAAEConfig(StudyConfig):
     # sentences per split that greedy decoding scores (a seeded sample; None: every one):
     # decoding all 93,000 training sentences costs as much as an epoch
     n_reconstruct: int | None = 2000
+    # held-out sentences (the first of the scored sample) whose greedy known-word accuracy
+    # each fit records after every epoch: when a model passes the reconstruction bar, and
+    # at what cost; 0 records none
+    monitor_sentences: int = 500
     # score every model on the real Yelp sentences of the npm package sentiment 5.0.2 too
     out_of_domain: bool = True
     # held-out sentences drawn in each latent explorer (page weight)
@@ -111,6 +117,7 @@ class TextDAAEConfig(StudyConfig):
                      "n_neighbours"):
             check_positive_int(name, getattr(self, name))
         check_optional_positive_int("n_reconstruct", self.n_reconstruct)
+        check_int_range("monitor_sentences", self.monitor_sentences, minimum=0, why="0 records no held-out curve")
         if not isinstance(self.out_of_domain, bool):
             fail("out_of_domain", self.out_of_domain, "True or False")
         check_probability("dropout", self.dropout)

@@ -23,10 +23,13 @@ def class_colours(n: int) -> list:
     return sns.color_palette(PALETTE, n)
 
 
-def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
+def plot_text_curves(fits: Mapping[str, FitResult], *, bar: float | None = None) -> plt.Figure:
     """Per epoch: reconstruction cross-entropy per token, teacher-forced token accuracy,
-    and the adversarial game (encoder's loss to fool D, D's own loss) where there is one."""
-    fig, axes = panel_grid(3, ncols=1, height=2.6)
+    the adversarial game (encoder's loss to fool D, D's own loss) where there is one, and,
+    when the fits recorded it, the greedy known-word accuracy of held-out sentences with
+    the reconstruction ``bar`` drawn across it."""
+    monitored = any(np.isfinite(fit.curves.get("heldout_known_acc", [np.nan])).any() for fit in fits.values())
+    fig, axes = panel_grid(4 if monitored else 3, ncols=1, height=2.6)
     for (name, fit), colour in zip(fits.items(), class_colours(len(fits))):
         epochs = np.arange(1, len(fit.curves["rec"]) + 1)
         axes[0].plot(epochs, fit.curves["rec"], label=name, color=colour, marker="o")
@@ -34,10 +37,17 @@ def plot_text_curves(fits: Mapping[str, FitResult]) -> plt.Figure:
         if np.isfinite(fit.curves["adv"]).all():
             axes[2].plot(epochs, fit.curves["adv"], label=f"{name}: encoder fools D", color=colour, marker="o")
             axes[2].plot(epochs, fit.curves["disc"], label=f"{name}: D loss", linestyle="--", color=colour)
+        if monitored:
+            axes[3].plot(epochs, fit.curves.get("heldout_known_acc", [np.nan] * len(epochs)), label=name,
+                         color=colour, marker="o")
     axes[2].axhline(np.log(2), color="grey", linewidth=0.8)
     axes[2].axhline(2 * np.log(2), color="grey", linewidth=0.8, linestyle="--")
-    titles = ("reconstruction (nats / token)", "token accuracy (teacher forcing)",
-              "adversarial losses (grey: chance, ln 2 and 2 ln 2)")
+    titles = ["reconstruction (nats / token)", "token accuracy (teacher forcing)",
+              "adversarial losses (grey: chance, ln 2 and 2 ln 2)"]
+    if monitored:
+        titles.append("held-out known-word accuracy (greedy)" + (f"; grey: the bar, {bar:.0%}" if bar else ""))
+        if bar:
+            axes[3].axhline(bar, color="grey", linewidth=0.8)
     for ax, title in zip(axes, titles):
         ax.set_title(title, fontsize=SMALLEST_FONT)
         ax.set_xlabel("epoch")

@@ -289,13 +289,14 @@ def run_text_study(cfg: TextDAAEConfig, data: LabelledSplit, *, write: bool = Tr
     ood_ids = [corpus.vocab.encode(s) for s in ood.x] if ood is not None and len(ood.x) else None
     scored = scored_sentences(corpus, n=cfg.n_reconstruct, seed=cfg.seeds[0], ood_ids=ood_ids)
     recon_rows = baseline_rows(corpus, scored)
+    monitor_ids = scored["test"][:cfg.monitor_sentences]
     with torch_threads(cfg.threads):
         hardware = device_description(device)
         for name, seed in plan(cfg):
             model_config, train_config = configs(cfg, len(corpus.vocab), seed)[name]
             fit = fit_text_autoencoder(model_config, train_config, corpus.train_ids, vocab=corpus.vocab,
                                        device=device, precision=cfg.precision, progress=progress,
-                                       desc=f"{labels[name]}, seed {seed}")
+                                       desc=f"{labels[name]}, seed {seed}", monitor_ids=monitor_ids)
             fits[name, seed] = fit
             codes_train[name, seed] = encode_ids(fit.model, corpus.train_ids, vocab=corpus.vocab,
                                                  precision=cfg.precision)

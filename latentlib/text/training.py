@@ -22,12 +22,14 @@ from torch.nn import functional as F
 
 from latentlib.training.autoencoder import TrainConfig
 from latentlib.training.fit import FitResult, Trainer, batch_indices, run_fit
+from latentlib.text.decoding import reconstruct_ids, token_accuracy
 from latentlib.text.models import Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
 from latentlib.validation import check_non_negative_float, check_probability, fail
 
-#: the curves of a text fit, one value per epoch (``adv`` and ``disc`` are NaN without an adversary)
-CURVES = ("rec", "token_acc", "adv", "disc")
+#: the curves of a text fit, one value per epoch (``adv`` and ``disc`` are NaN without an
+#: adversary, ``heldout_known_acc`` without monitor sentences)
+CURVES = ("rec", "token_acc", "adv", "disc", "heldout_known_acc")
 
 
 @dataclass(frozen=True)
@@ -76,14 +78,18 @@ class TextTrainer(Trainer):
     or on reconstruction alone (``adversarial_weight=0``: no discriminator is built).
 
     Curves per epoch: ``rec`` (cross-entropy per token), ``token_acc`` (teacher-forced),
-    ``adv`` (the encoder's adversarial loss) and ``disc`` (the discriminator's loss).
+    ``adv`` (the encoder's adversarial loss), ``disc`` (the discriminator's loss) and
+    ``heldout_known_acc``: the greedy known-word accuracy of the ``monitor_ids`` sentences
+    (held out; scored only, they never steer training) after each epoch, so a run shows
+    when its model passes a reconstruction bar and what that cost.
     """
 
     kind = "text"
-    code = (__name__, "latentlib.text.models", "latentlib.text.tokens")
+    code = (__name__, "latentlib.text.models", "latentlib.text.tokens", "latentlib.text.decoding")
 
     def __init__(self, model_config: TextAEConfig, train_config: TextTrainConfig,
-                 ids: Sequence[Sequence[int]], *, vocab: Vocabulary) -> None:
+                 ids: Sequence[Sequence[int]], *, vocab: Vocabulary,
+                 monitor_ids: Sequence[Sequence[int]] | None = None) -> None:
         if len(vocab) != model_config.vocab_size:
             raise ValueError(f"model_config.vocab_size={model_config.vocab_size} but the vocabulary "
                              f"has {len(vocab)} tokens; build the config with vocab_size=len(vocab)")
@@ -92,10 +98,14 @@ class TextTrainer(Trainer):
         self.model_config, self.train_config, self.ids, self.vocab = model_config, train_config, ids, vocab
         self.seed, self.epochs = train_config.seed, train_config.epochs
         self.data_hash = corpus_fingerprint(ids, vocab)
+        self.monitor_ids = [list(s) for s in monitor_ids] if monitor_ids else []
 
     def payload(self) -> dict[str, Any]:
-        return {"model_type": type(self.model_config).__name__, "model": dataclasses.asdict(self.model_config),
-                "train": dataclasses.asdict(self.train_config), "data": self.data_hash}
+        payload = {"model_type": type(self.model_config).__name__, "model": dataclasses.asdict(self.model_config),
+                   "train": dataclasses.asdict(self.train_config), "data": self.data_hash}
+        if self.monitor_ids:  # the weights do not depend on them, the stored curve does
+            payload["monitor"] = corpus_fingerprint(self.monitor_ids, self.vocab)
+        return payload
 
     def build(self) -> dict[str, nn.Module]:
         # the model first, then the discriminator: their initial weights come in this order
@@ -148,19 +158,30 @@ class TextTrainer(Trainer):
         adversarial = discriminator is not None
         return {"rec": sums["rec"] / tokens, "token_acc": sums["token_acc"] / tokens,
                 "adv": sums["adv"] / len(self.ids) if adversarial else float("nan"),
-                "disc": sums["disc"] / len(self.ids) if adversarial else float("nan")}
+                "disc": sums["disc"] / len(self.ids) if adversarial else float("nan"),
+                "heldout_known_acc": self.monitor() if self.monitor_ids else float("nan")}
+
+    def monitor(self) -> float:
+        """Greedy known-word accuracy of the monitor sentences, from their clean codes.
+        It draws from no generator the fit uses, so it leaves the training unchanged."""
+        _, outputs = reconstruct_ids(self.model, self.monitor_ids, vocab=self.vocab)
+        return token_accuracy(self.monitor_ids, outputs, eos=self.vocab.eos, unk=self.vocab.unk)["token_acc_known"]
 
     def info(self) -> dict[str, Any]:
         return {"n_train": len(self.ids)}
 
     def postfix(self, values: dict[str, float]) -> dict[str, str]:
-        return {"rec": f"{values['rec']:.3f}", "acc": f"{values['token_acc']:.3f}"}
+        shown = {"rec": f"{values['rec']:.3f}", "acc": f"{values['token_acc']:.3f}"}
+        if self.monitor_ids:
+            shown["held-out"] = f"{values['heldout_known_acc']:.3f}"
+        return shown
 
 
 def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConfig,
                          ids: Sequence[Sequence[int]], *, vocab: Vocabulary,
                          device: str | torch.device = "auto", precision: str = "fp32",
-                         use_cache: bool = True, progress: bool = True, desc: str | None = None) -> FitResult:
+                         use_cache: bool = True, progress: bool = True, desc: str | None = None,
+                         monitor_ids: Sequence[Sequence[int]] | None = None) -> FitResult:
     """Train a DAAE (``adversarial_weight > 0``) or plain AE on sentences given as id lists
     (or load the cached fit of the same configs, corpus and code).
 
@@ -174,6 +195,9 @@ def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConf
         The training sentences, one list of ``vocab`` ids each.
     vocab
         Their vocabulary.
+    monitor_ids
+        Held-out sentences (``vocab`` ids) whose greedy known-word accuracy is recorded
+        after every epoch (curve ``heldout_known_acc``; NaN without them).
 
     Returns
     -------
@@ -181,5 +205,5 @@ def fit_text_autoencoder(model_config: TextAEConfig, train_config: TextTrainConf
         ``model`` (the :class:`~latentlib.text.models.TextAutoencoder`), ``curves`` (see
         :data:`CURVES`) and ``modules`` (with ``discriminator`` for the DAAE).
     """
-    return run_fit(TextTrainer(model_config, train_config, ids, vocab=vocab), device=device,
+    return run_fit(TextTrainer(model_config, train_config, ids, vocab=vocab, monitor_ids=monitor_ids), device=device,
                    precision=precision, use_cache=use_cache, progress=progress, desc=desc)
