@@ -55,6 +55,7 @@ def test_the_results_page_table_has_one_row_per_model_with_its_seed_spread():
     assert list(table.index) == ["plain AE", "DAAE"]  # one record per model and seed is read
     assert table.loc["plain AE", "known words, held-out sentences"] == "0.600 ± 0.141"
     assert table.loc["plain AE", "seeds"] == 2 and table.loc["DAAE", "epochs"] == 120
+    assert table.loc["DAAE", "held-out 50% reached"] == "not recorded"  # no held-out curve in these records
     assert "50% of the known words" in "\n".join(reach_section(records[:4], "Run: `latentlib run 05`"))
 
 
@@ -68,8 +69,13 @@ def test_the_cost_of_the_bar_is_read_from_each_fits_held_out_curve():
     # reached at epoch 3 of 4: three quarters of the fit's 10 minutes
     assert bar_cost([record(0, [0.2, 0.4, 0.55, 0.6])], "daae") == "epoch 3 of 4, 8 min"
     assert bar_cost([record(0, [0.2, 0.3])], "daae") == "not in 2 epochs (best 0.300)"
-    # one entry per seed, however many records a seed wrote; fits from before the curve
-    assert bar_cost([record(0, [0.6]), record(0, [0.6]), record(1, [0.1])], "daae") == \
-        "epoch 1 of 1, 10 min; not in 1 epochs (best 0.100)"
+    # one entry per seed, however many records a seed wrote
+    assert bar_cost([record(0, [0.6]), record(0, [0.6]), record(1, [0.1, 0.7])], "daae") == \
+        "epoch 1 / 2 of 1 / 2, 10 / 10 min"
+    assert bar_cost([record(0, [0.3]), record(1, [0.2])], "daae") == "not in 1 epochs (best 0.300 / 0.200)"
+    assert bar_cost([record(0, [0.6]), record(1, [0.1])], "daae") == \
+        "seed 0: epoch 1 of 1, 10 min; seed 1: not in 1 epochs (best 0.100)"
+    # fits from before the curve existed (or with no monitor: NaN, stored as null)
+    assert bar_cost([record(0, [None, None])], "daae") == "not recorded"
     assert bar_cost([{"run": {"variant": "daae", "seed": 0}, "history": {"rec": [1.0]}}], "daae") == "not recorded"
     assert bar_cost([record(0, [0.6])], "ae") == "–"

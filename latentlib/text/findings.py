@@ -405,28 +405,35 @@ def verdict_prose(claims: Mapping[str, Any], records: Records) -> str:
 def bar_cost(records: Records, variant: str, *, bar: float = RECONSTRUCTS_ACC) -> str:
     """When ``variant``'s fits first put ``bar`` of the monitor's held-out known words back
     (the ``heldout_known_acc`` curve each fit records per epoch), and the fit minutes that
-    took, per seed: "epoch 12 of 20, 31 min", "not in 8 epochs (best 0.28)", or "not
-    recorded" for fits made before the curve existed."""
-    parts = []
-    seen = set()
+    took: "epoch 12 of 20, 31 min"; "not in 8 epochs (best 0.28)"; "not recorded" for fits
+    made before the curve existed. Seeds are joined by " / " ("epoch 3 / 4 of 8, 2 / 3 min")."""
+    seeds: dict[Any, tuple[int | None, int, float, float] | None] = {}
     for r in records:
         run = r.get("run", {})
-        if run.get("variant") != variant or run.get("seed") in seen:
+        if run.get("variant") != variant or run.get("seed") in seeds:
             continue
-        seen.add(run.get("seed"))
-        curve = [v for v in (r.get("history") or {}).get("heldout_known_acc", []) if v is not None]
-        if not curve or not np.isfinite(curve).any():
-            parts.append("not recorded")
+        curve = np.array([np.nan if v is None else v for v in (r.get("history") or {}).get("heldout_known_acc", [])],
+                         dtype=float)
+        if not np.isfinite(curve).any():
+            seeds[run.get("seed")] = None
             continue
-        reached = next((i for i, v in enumerate(curve) if v >= bar), None)
-        if reached is None:
-            parts.append(f"not in {len(curve)} epochs (best {np.nanmax(curve):.3f})")
-        else:
-            minutes = r.get("timings", {}).get("fit_seconds", 0.0) * (reached + 1) / len(curve) / 60
-            parts.append(f"epoch {reached + 1} of {len(curve)}, {minutes:.0f} min")
-    if not parts:
+        reached = next((i + 1 for i, v in enumerate(curve) if v >= bar), None)
+        minutes = r.get("timings", {}).get("fit_seconds", 0.0) * (reached or 0) / len(curve) / 60
+        seeds[run.get("seed")] = (reached, len(curve), float(np.nanmax(curve)), minutes)
+    if not seeds:
         return "–"
-    return parts[0] if len(set(parts)) == 1 else "; ".join(parts)
+    if any(v is None for v in seeds.values()):
+        return "not recorded"
+    values = list(seeds.values())
+    epochs = " / ".join(str(n) for n in dict.fromkeys(v[1] for v in values))
+    if all(v[0] is not None for v in values):
+        return (f"epoch {' / '.join(str(v[0]) for v in values)} of {epochs}, "
+                f"{' / '.join(f'{v[3]:.0f}' for v in values)} min")
+    if all(v[0] is None for v in values):
+        return f"not in {epochs} epochs (best {' / '.join(f'{v[2]:.3f}' for v in values)})"
+    return "; ".join(f"seed {seed}: " + (f"epoch {v[0]} of {v[1]}, {v[3]:.0f} min" if v[0] else
+                                         f"not in {v[1]} epochs (best {v[2]:.3f})")
+                     for seed, v in seeds.items())
 
 
 def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = None) -> pd.DataFrame:

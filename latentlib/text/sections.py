@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from latentlib.book.tables import mean_std
-from latentlib.text.findings import RECONSTRUCTS_ACC
+from latentlib.text.findings import RECONSTRUCTS_ACC, bar_cost
 from latentlib.text.study import LABELS
 
 SCORES = {"train_clean_token_acc_known": "known words, training sentences",
@@ -22,8 +22,9 @@ SCORES = {"train_clean_token_acc_known": "known words, training sentences",
 
 
 def reconstruction_table(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per model: its size and training, and each score of :data:`SCORES` as
-    mean ± std over seeds (one record per model and seed carries them)."""
+    """One row per model: its size and training, each score of :data:`SCORES` as mean ±
+    std over seeds (one record per model and seed carries them), and when its fits first
+    reached the reconstruction bar on their held-out curve (:func:`~latentlib.text.findings.bar_cost`)."""
     rows, seen = [], set()
     for r in records:
         key = (r["run"].get("variant"), r["run"]["seed"])
@@ -40,7 +41,8 @@ def reconstruction_table(records: list[dict[str, Any]]) -> pd.DataFrame:
                                                     f"{config['vocab_size']}",
                     "epochs": config["epochs"],
                     **{label: mean_std(part[k].mean(), part[k].std()) if k in part and part[k].notna().any()
-                       else "not recorded" for k, label in SCORES.items()}})
+                       else "not recorded" for k, label in SCORES.items()},
+                    f"held-out {RECONSTRUCTS_ACC:.0%} reached": bar_cost(records, model)})
     return pd.DataFrame(out).set_index("model")
 
 
