@@ -79,3 +79,11 @@ def test_the_cost_of_the_bar_is_read_from_each_fits_held_out_curve():
     assert bar_cost([record(0, [None, None])], "daae") == "not recorded"
     assert bar_cost([{"run": {"variant": "daae", "seed": 0}, "history": {"rec": [1.0]}}], "daae") == "not recorded"
     assert bar_cost([record(0, [0.6])], "ae") == "–"
+
+
+def test_a_daae_trained_with_another_word_drop_says_so_in_its_label():
+    recipe = _record("daae", 0, 2, {})
+    lighter = {**recipe, "config": {**recipe["config"], "word_drop": 0.1}}
+    assert labels([recipe])["daae"] == "DAAE (λ=10)"
+    assert labels([lighter])["daae"] == "DAAE (λ=10, word drop 0.1)"
+    assert labels([lighter])["noise"] == "noise only (word drop 0.1)" and labels([lighter])["ae"] == "plain AE"

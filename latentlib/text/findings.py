@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from latentlib.evaluation.verdicts import compare
-from latentlib.text.study import MAIN, labels_for
+from latentlib.text.study import MAIN, RECIPE_WORD_DROP, labels_for
 
 Records = list[dict[str, Any]]
 
@@ -73,9 +73,10 @@ def against(values: Any, threshold: float) -> dict[str, float | str]:
 # ---------------------------------------------------------------- tables from the records
 
 def labels(records: Records) -> dict[str, str]:
-    """Variant -> label, with the DAAE's weights of the records' config spelt out."""
+    """Variant -> label, with the DAAE's weights (and word drop) of the records' config spelt out."""
     config = records[0].get("config", {}) if records else {}
-    return labels_for(config.get("adversarial_weight", 1.0), config.get("other_adversarial_weight", 10.0))
+    return labels_for(config.get("adversarial_weight", 1.0), config.get("other_adversarial_weight", 10.0),
+                      config.get("word_drop", RECIPE_WORD_DROP))
 
 
 def score_table(records: Records) -> pd.DataFrame:

@@ -92,16 +92,23 @@ class TextStudy:
         return self.codes_train[key], self.codes_test[key]
 
 
-def labels_for(adversarial_weight: float, other_adversarial_weight: float) -> dict[str, str]:
-    """LABELS with the DAAE's weights spelt out."""
-    return {**LABELS, "daae": f"DAAE (λ={adversarial_weight:g})",
-            "daae_other": f"DAAE (λ={other_adversarial_weight:g})",
+#: the recipe's word drop (Shen et al. 2020); a DAAE trained with another says so in its label
+RECIPE_WORD_DROP = 0.3
+
+
+def labels_for(adversarial_weight: float, other_adversarial_weight: float,
+               word_drop: float = RECIPE_WORD_DROP) -> dict[str, str]:
+    """LABELS with the DAAE's weights spelt out, and its word drop where it is not the recipe's."""
+    drop = "" if word_drop == RECIPE_WORD_DROP else f", word drop {word_drop:g}"
+    return {**LABELS, "daae": f"DAAE (λ={adversarial_weight:g}{drop})",
+            "daae_other": f"DAAE (λ={other_adversarial_weight:g}{drop})",
+            "noise": f"noise only (word drop {word_drop:g})" if drop else LABELS["noise"],
             "adversary": f"adversary only (λ={adversarial_weight:g})"}
 
 
 def variant_labels(cfg: TextDAAEConfig) -> dict[str, str]:
-    """LABELS with the DAAE's weights of ``cfg`` spelt out."""
-    return labels_for(cfg.adversarial_weight, cfg.other_adversarial_weight)
+    """LABELS with the DAAE's weights (and word drop) of ``cfg`` spelt out."""
+    return labels_for(cfg.adversarial_weight, cfg.other_adversarial_weight, cfg.word_drop)
 
 
 def noisy_drop(cfg: TextDAAEConfig) -> float:
