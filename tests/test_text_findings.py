@@ -87,3 +87,29 @@ def test_a_daae_trained_with_another_word_drop_says_so_in_its_label():
     assert labels([recipe])["daae"] == "DAAE (λ=10)"
     assert labels([lighter])["daae"] == "DAAE (λ=10, word drop 0.1)"
     assert labels([lighter])["noise"] == "noise only (word drop 0.1)" and labels([lighter])["ae"] == "plain AE"
+
+
+def test_recorded_curves_read_each_committed_fits_held_out_curve(tmp_path):
+    import json
+
+    from latentlib.text.findings import recorded_curves
+
+    def write(variant, model, seed, curve, commit="abc"):
+        folder = tmp_path / "05_text_yelp_daae" / variant
+        folder.mkdir(parents=True, exist_ok=True)
+        record = {"variant": variant, "environment": {"commit": commit}, "config": {"adversarial_weight": 1.0},
+                  "run": {"variant": model, "seed": seed}, "timings": {"fit_seconds": 120.0},
+                  "history": {"heldout_known_acc": curve}}
+        for size in (2, 4):  # several records per fit: its curve is read once
+            (folder / f"{model}-pca{size}-seed{seed}.json").write_text(json.dumps(record))
+
+    write("long", "daae", 0, [0.2, 0.4, 0.6, 0.5])
+    write("long", "tfidf", 0, [0.9])  # not a fit of the main pair
+    write("old", "ae", 0, [None, None])  # no monitor: no curve
+    write("dirty", "ae", 0, [0.3], commit="abc+dirty")  # uncommitted code
+    write("mine", "ae", 0, [0.3])
+    curves = recorded_curves("05_text_yelp_daae", exclude="mine", directory=tmp_path)
+    assert list(curves["variant"].unique()) == ["long"] and list(curves["model"].unique()) == ["DAAE (λ=1)"]
+    assert list(curves["epoch"]) == [1, 2, 3, 4] and list(curves["fit minutes"]) == [0.5, 1.0, 1.5, 2.0]
+    assert list(curves["heldout_known_acc"]) == [0.2, 0.4, 0.6, 0.5]
+    assert recorded_curves("05_text_yelp_daae", directory=tmp_path / "nothing").empty

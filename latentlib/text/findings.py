@@ -437,6 +437,51 @@ def bar_cost(records: Records, variant: str, *, bar: float = RECONSTRUCTS_ACC) -
                      for seed, v in seeds.items())
 
 
+def _committed_variants(study: str, *, exclude: str | None, directory: Any) -> tuple[Any, dict[str, Records]]:
+    """(the results folder, records by variant) of ``study``'s committed runs other than
+    ``exclude``, leaving out records written from uncommitted code; (None, {}) without any."""
+    from pathlib import Path
+
+    from latentlib.book.provenance import project_root
+    from latentlib.book.results import read_records
+
+    root = Path(directory) if directory is not None else (
+        project_root() / "book" / "results" if project_root() is not None else None)
+    if root is None or not (root / study).exists():
+        return None, {}
+    by_variant: dict[str, Records] = {}
+    for r in read_records(study, root):
+        if r["variant"] != exclude and not str(r.get("environment", {}).get("commit", "")).endswith("+dirty"):
+            by_variant.setdefault(r["variant"], []).append(r)
+    return root, by_variant
+
+
+def recorded_curves(study: str, *, exclude: str | None = None, directory: Any = None) -> pd.DataFrame:
+    """The held-out curve of every fit of the main pair in ``study``'s committed runs
+    (other than ``exclude``) that recorded one: one row per variant, model, seed and epoch,
+    with the fit minutes up to that epoch (its recorded fit time, shared evenly by its
+    epochs) and ``heldout_known_acc``. Empty when no committed run recorded one."""
+    _, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
+    rows, seen = [], set()
+    for variant, records in sorted(by_variant.items()):
+        names = labels(records)
+        for r in records:
+            run = r.get("run", {})
+            key = (variant, run.get("variant"), run.get("seed"))
+            curve = (r.get("history") or {}).get("heldout_known_acc", [])
+            if run.get("variant") not in MAIN or key in seen or not curve:
+                continue
+            seen.add(key)
+            values = np.array([np.nan if v is None else v for v in curve], dtype=float)
+            if not np.isfinite(values).any():
+                continue
+            per_epoch = r.get("timings", {}).get("fit_seconds", 0.0) / len(values) / 60
+            rows += [{"variant": variant, "model": names.get(key[1], key[1]), "seed": key[2], "epoch": i + 1,
+                      "fit minutes": per_epoch * (i + 1), "heldout_known_acc": v}
+                     for i, v in enumerate(values)]
+    return pd.DataFrame(rows, columns=["variant", "model", "seed", "epoch", "fit minutes", "heldout_known_acc"])
+
+
 def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = None) -> pd.DataFrame:
     """One row per committed variant of ``study`` (``book/results/<study>/<variant>/``, or
     ``directory``), except ``exclude``: its data, training sentences, epochs, sizes,
@@ -447,19 +492,10 @@ def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = No
     from its execution stamp.
     Empty when none is committed (a fresh clone's first run)."""
     import json
-    from pathlib import Path
 
-    from latentlib.book.provenance import project_root
-    from latentlib.book.results import read_records
-
-    root = Path(directory) if directory is not None else (
-        project_root() / "book" / "results" if project_root() is not None else None)
-    if root is None or not (root / study).exists():
+    root, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
+    if root is None:
         return pd.DataFrame()
-    by_variant: dict[str, Records] = {}
-    for r in read_records(study, root):
-        if r["variant"] != exclude and not str(r.get("environment", {}).get("commit", "")).endswith("+dirty"):
-            by_variant.setdefault(r["variant"], []).append(r)
     rows = []
     for variant, records in sorted(by_variant.items()):
         fits = fit_table(records)

@@ -57,6 +57,28 @@ def plot_text_curves(fits: Mapping[str, FitResult], *, bar: float | None = None)
     return fig
 
 
+def plot_recorded_curves(curves: pd.DataFrame, *, bar: float) -> plt.Figure:
+    """Held-out known-word accuracy against fit minutes for every recorded run's main pair
+    (:func:`latentlib.text.findings.recorded_curves`): colour = run, solid = DAAE, dashed =
+    plain autoencoder, one line per seed; the ``bar`` in grey."""
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.6))
+    runs = list(dict.fromkeys(curves["variant"]))
+    for (variant, model, seed), part in curves.groupby(["variant", "model", "seed"], sort=False):
+        colour = sns.color_palette(PALETTE, len(runs))[runs.index(variant)]
+        ax.plot(part["fit minutes"], part["heldout_known_acc"], color=colour, marker=".",
+                linestyle="--" if model.startswith("plain") else "-",
+                label=f"{variant}: {model}" if seed == curves[curves["variant"] == variant]["seed"].min() else None)
+    ax.axhline(bar, color="grey", linewidth=0.8)
+    ax.set_xscale("log")  # minutes for quick, hours for the long runs
+    ax.set_xlabel("fit minutes (log scale; one CPU thread, as recorded)")
+    ax.set_ylabel("held-out known words")
+    ax.set_title(f"What the bar ({bar:.0%}) costs: every recorded run's held-out curve", fontsize=SMALLEST_FONT)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=SMALLEST_FONT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    fig.tight_layout()
+    return fig
+
+
 def plot_scores_by_size(table: pd.DataFrame, *, metrics: Sequence[str] = ("silhouette", "acc", "nmi"),
                         chance: float | None = None) -> plt.Figure:
     """One panel per metric against the reduced size; colour = representation, dashes =
