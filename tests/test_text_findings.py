@@ -113,3 +113,22 @@ def test_recorded_curves_read_each_committed_fits_held_out_curve(tmp_path):
     assert list(curves["epoch"]) == [1, 2, 3, 4] and list(curves["fit minutes"]) == [0.5, 1.0, 1.5, 2.0]
     assert list(curves["heldout_known_acc"]) == [0.2, 0.4, 0.6, 0.5]
     assert recorded_curves("05_text_yelp_daae", directory=tmp_path / "nothing").empty
+
+
+def test_the_bar_prose_names_the_first_run_that_reached_it_and_the_best_of_those_that_did_not(tmp_path):
+    import json
+
+    from latentlib.text.findings import bar_prose
+
+    folder = tmp_path / "05_text_yelp_daae" / "long"
+    folder.mkdir(parents=True)
+    for model, curve, taught in (("ae", [0.3, 0.55, 0.6], [0.7, 0.9, 0.95]), ("daae", [0.2, 0.3, 0.32, 0.33], [0.5] * 4)):
+        (folder / f"{model}.json").write_text(json.dumps({
+            "variant": "long", "environment": {"commit": "abc"}, "config": {"adversarial_weight": 1.0},
+            "run": {"variant": model, "seed": 0}, "timings": {"fit_seconds": 60.0 * len(curve)},
+            "history": {"heldout_known_acc": curve, "token_acc": taught}}))
+    text = bar_prose("05_text_yelp_daae", directory=tmp_path)
+    assert "the **plain AE** reached it in run `long` at epoch 2 (held-out 0.550, after 2.0 fit minutes)" in text
+    assert "the **DAAE (λ=1)** did not reach it in any run: its best was 0.330 (run `long`, epoch 4 of 4" in text
+    assert "+0.010 per epoch" in text and "0.950 of the words" in text and "0.500 of the words" in text
+    assert "No other committed run" in bar_prose("05_text_yelp_daae", directory=tmp_path / "none")

@@ -482,6 +482,53 @@ def recorded_curves(study: str, *, exclude: str | None = None, directory: Any = 
     return pd.DataFrame(rows, columns=["variant", "model", "seed", "epoch", "fit minutes", "heldout_known_acc"])
 
 
+def bar_prose(study: str, *, exclude: str | None = None, directory: Any = None) -> str:
+    """Under the recorded runs: per model of the main pair, whether any committed run's
+    fit reached the reconstruction bar on its held-out curve (the first that did: run,
+    epoch, fit minutes) or the best it got (run, epoch) and how much its last epochs still
+    added; and the teacher-forced accuracy on its own training sentences at that run's
+    end, which tells a model that underfits from one that memorises."""
+    curves = recorded_curves(study, exclude=exclude, directory=directory)
+    if curves.empty:
+        return "No other committed run of this chapter recorded a held-out curve yet."
+    _, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
+    seen_labels: dict[str, str] = {}
+    for records in by_variant.values():
+        seen_labels.update({labels(records)[v]: v for v in MAIN})
+    lines = []
+    for model, part in curves.groupby("model", sort=False):
+        reached = part[part["heldout_known_acc"] >= RECONSTRUCTS_ACC].sort_values("fit minutes")
+        if len(reached):
+            first = reached.iloc[0]
+            text = (f"the **{model}** reached it in run `{first['variant']}` at epoch {int(first['epoch'])} "
+                    f"(held-out {first['heldout_known_acc']:.3f}, after {_minutes(first['fit minutes'])})")
+            run = first["variant"]
+        else:
+            best = part.loc[part["heldout_known_acc"].idxmax()]
+            run = best["variant"]
+            curve = part[(part["variant"] == run) & (part["seed"] == best["seed"])]["heldout_known_acc"].to_numpy()
+            tail = max(2, len(curve) // 4)
+            slope = (curve[-1] - curve[-tail]) / (tail - 1) if len(curve) >= 2 else float("nan")
+            text = (f"the **{model}** did not reach it in any run: its best was {best['heldout_known_acc']:.3f} "
+                    f"(run `{run}`, epoch {int(best['epoch'])} of {len(curve)}, after "
+                    f"{_minutes(best['fit minutes'])}), and over that run's last {tail} epochs its curve "
+                    f"moved {slope:+.3f} per epoch")
+        variant = seen_labels.get(model)
+        history = next((r.get("history", {}) for r in by_variant.get(run, [])
+                        if r.get("run", {}).get("variant") == variant), {})
+        if history.get("token_acc"):
+            text += (f"; at the end of that run it got {history['token_acc'][-1]:.3f} of the words of its own "
+                     "training sentences right with teacher forcing (from their noisy copies where it trains "
+                     "with noise)")
+        lines.append(text)
+    return (f"Against the bar of {RECONSTRUCTS_ACC:.0%}, across the committed runs that kept a held-out curve: "
+            + "; ".join(lines) + ".")
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:.1f} fit minutes" if minutes < 10 else f"{minutes:.0f} fit minutes"
+
+
 def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = None) -> pd.DataFrame:
     """One row per committed variant of ``study`` (``book/results/<study>/<variant>/``, or
     ``directory``), except ``exclude``: its data, training sentences, epochs, sizes,
