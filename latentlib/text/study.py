@@ -126,7 +126,8 @@ def configs(cfg: TextDAAEConfig, vocab_size: int, seed: int) -> dict[str, tuple[
                          dropout=cfg.dropout)
     noise = Noise(drop=cfg.word_drop, blank=cfg.word_blank, substitute=cfg.word_substitute,
                   shuffle=cfg.word_shuffle)
-    common = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, seed=seed)
+    common = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate,
+                  lr_schedule=cfg.lr_schedule, seed=seed)
     weight, other = cfg.adversarial_weight, cfg.other_adversarial_weight
     return {
         "daae": (model, TextTrainConfig(adversarial_weight=weight, noise=noise, **common)),

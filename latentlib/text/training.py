@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +23,11 @@ from torch.nn import functional as F
 
 from latentlib.training.autoencoder import TrainConfig
 from latentlib.training.fit import FitResult, Trainer, batch_indices, run_fit
+from latentlib.text.config import LR_SCHEDULES
 from latentlib.text.decoding import reconstruct_ids, token_accuracy
 from latentlib.text.models import Discriminator, TextAEConfig, TextAutoencoder, adversarial_losses, make_batch
 from latentlib.text.tokens import Noise, Vocabulary
-from latentlib.validation import check_non_negative_float, check_probability, fail
+from latentlib.validation import check_choice, check_non_negative_float, check_probability, fail
 
 #: the curves of a text fit, one value per epoch (``adv`` and ``disc`` are NaN without an
 #: adversary, ``heldout_known_acc`` without monitor sentences)
@@ -44,9 +46,13 @@ class TextTrainConfig(TrainConfig):
     # probability of hiding each word the decoder is fed (teacher forcing) behind <unk>:
     # a decoder that cannot lean on its previous words must read them from the code
     decoder_drop: float = 0.0
+    # "constant" (the recipe's), or "cosine": the rate falls along a half cosine to 0 over
+    # the fit's steps, so that its last epochs settle rather than swing around the optimum
+    lr_schedule: str = "constant"
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_non_negative_float("adversarial_weight", self.adversarial_weight, "0 turns the adversary off")
         check_probability("decoder_drop", self.decoder_drop)
         if not isinstance(self.noise, Noise):
@@ -123,6 +129,10 @@ class TextTrainer(Trainer):
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr, betas=betas)
         self.optimizer_d = (torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas)
                             if self.discriminator is not None else None)
+        steps = self.epochs * math.ceil(len(self.ids) / self.train_config.batch_size)
+        self.schedulers = [torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+                           for optimizer in (self.optimizer, self.optimizer_d)
+                           if optimizer is not None and self.train_config.lr_schedule == "cosine"]
         self.generator = torch.Generator().manual_seed(self.train_config.seed)  # sentence order
         self.rng = np.random.default_rng(self.train_config.seed)  # the noise of every batch
 
@@ -152,6 +162,8 @@ class TextTrainer(Trainer):
                 self.optimizer_d.step()
                 sums["adv"] += float(loss_g.detach()) * len(index)
                 sums["disc"] += float(loss_d.detach()) * len(index)
+            for scheduler in self.schedulers:
+                scheduler.step()
             sums["rec"] += float(rec.detach()) * len(index)  # summed per sentence; per token below
             sums["token_acc"] += float((logits.argmax(-1) == target).sum())
             tokens += len(target)
