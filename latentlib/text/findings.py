@@ -553,6 +553,8 @@ def recorded_runs(study: str, *, exclude: str | None = None, directory: Any = No
         row = {"variant": variant, "data": source.split(":", 1)[-1].strip() if ":" in source else source,
                "training sentences": int(data.get("n_train", 0)), "epochs": config.get("epochs"),
                "vocabulary / hidden": f"{config.get('vocab_size')} / {config.get('hidden_size')}",
+               "learning rate": f"{config.get('learning_rate', float('nan')):g} {config.get('lr_schedule', 'constant')}",
+               "word drop": config.get("word_drop"),
                "seeds": len(config.get("seeds", []))}
         for v in MAIN:
             part = fits[fits["variant"] == v]
