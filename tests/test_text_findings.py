@@ -110,6 +110,7 @@ def test_recorded_curves_read_each_committed_fits_held_out_curve(tmp_path):
     write("mine", "ae", 0, [0.3])
     curves = recorded_curves("05_text_yelp_daae", exclude="mine", directory=tmp_path)
     assert list(curves["variant"].unique()) == ["long"] and list(curves["model"].unique()) == ["DAAE (λ=1)"]
+    assert list(curves["run"].unique()) == ["long: 4 epochs, constant rate, word drop 0.3"]
     assert list(curves["epoch"]) == [1, 2, 3, 4] and list(curves["fit minutes"]) == [0.5, 1.0, 1.5, 2.0]
     assert list(curves["heldout_known_acc"]) == [0.2, 0.4, 0.6, 0.5]
     assert recorded_curves("05_text_yelp_daae", directory=tmp_path / "nothing").empty

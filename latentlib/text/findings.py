@@ -476,10 +476,15 @@ def recorded_curves(study: str, *, exclude: str | None = None, directory: Any = 
             if not np.isfinite(values).any():
                 continue
             per_epoch = r.get("timings", {}).get("fit_seconds", 0.0) / len(values) / 60
-            rows += [{"variant": variant, "model": names.get(key[1], key[1]), "seed": key[2], "epoch": i + 1,
-                      "fit minutes": per_epoch * (i + 1), "heldout_known_acc": v}
+            config = r.get("config", {})
+            run_label = (f"{variant}: {len(values)} epochs, {config.get('lr_schedule', 'constant')} rate, "
+                         f"word drop {config.get('word_drop', RECIPE_WORD_DROP):g}")
+            rows += [{"variant": variant, "run": run_label, "model": names.get(key[1], key[1]),
+                      "kind": key[1], "seed": key[2], "epoch": i + 1, "fit minutes": per_epoch * (i + 1),
+                      "heldout_known_acc": v}
                      for i, v in enumerate(values)]
-    return pd.DataFrame(rows, columns=["variant", "model", "seed", "epoch", "fit minutes", "heldout_known_acc"])
+    return pd.DataFrame(rows, columns=["variant", "run", "model", "kind", "seed", "epoch", "fit minutes",
+                                       "heldout_known_acc"])
 
 
 def bar_prose(study: str, *, exclude: str | None = None, directory: Any = None) -> str:

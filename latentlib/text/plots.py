@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import LogLocator
 
 from latentlib.training.fit import FitResult
 from latentlib.book.display import SMALLEST_FONT
@@ -59,22 +60,28 @@ def plot_text_curves(fits: Mapping[str, FitResult], *, bar: float | None = None)
 
 def plot_recorded_curves(curves: pd.DataFrame, *, bar: float) -> plt.Figure:
     """Held-out known-word accuracy against fit minutes for every recorded run's main pair
-    (:func:`latentlib.text.findings.recorded_curves`): colour = run, solid = DAAE, dashed =
-    plain autoencoder, one line per seed; the ``bar`` in grey."""
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.6))
-    runs = list(dict.fromkeys(curves["variant"]))
-    for (variant, model, seed), part in curves.groupby(["variant", "model", "seed"], sort=False):
-        colour = sns.color_palette(PALETTE, len(runs))[runs.index(variant)]
-        ax.plot(part["fit minutes"], part["heldout_known_acc"], color=colour, marker=".",
-                linestyle="--" if model.startswith("plain") else "-",
-                label=f"{variant}: {model}" if seed == curves[curves["variant"] == variant]["seed"].min() else None)
-    ax.axhline(bar, color="grey", linewidth=0.8)
-    ax.set_xscale("log")  # minutes for quick, hours for the long runs
-    ax.set_xlabel("fit minutes (log scale; one CPU thread, as recorded)")
-    ax.set_ylabel("held-out known words")
-    ax.set_title(f"What the bar ({bar:.0%}) costs: every recorded run's held-out curve", fontsize=SMALLEST_FONT)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=SMALLEST_FONT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    (:func:`latentlib.text.findings.recorded_curves`): one panel per model (the DAAE, then
+    the plain autoencoder), colour = run, one line per seed; the ``bar`` in grey."""
+    runs = list(dict.fromkeys(curves["run"]))
+    colours = dict(zip(runs, sns.color_palette(PALETTE, len(runs))))
+    fig, axes = plt.subplots(2, 1, figsize=(COLUMN_WIDTH, 6.2), sharex=True, sharey=True)
+    for ax, (kind, title) in zip(axes, (("daae", "DAAE"), ("ae", "plain autoencoder"))):
+        part = curves[curves["kind"] == kind]
+        for (run, seed), line in part.groupby(["run", "seed"], sort=False):
+            ax.plot(line["fit minutes"], line["heldout_known_acc"], color=colours[run], marker=".", linewidth=1.2)
+        ax.axhline(bar, color="grey", linewidth=0.8)
+        ax.set_title(f"{title}: held-out known words after each epoch (grey: the bar, {bar:.0%})",
+                     fontsize=SMALLEST_FONT)
+        ax.set_ylabel("held-out known words")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xscale("log")  # minutes for quick, an hour for the long runs
+    axes[-1].xaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
+    axes[-1].xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:g}"))
+    axes[-1].xaxis.set_minor_formatter(plt.NullFormatter())
+    axes[-1].set_xlabel("fit minutes (log scale; one CPU thread, as recorded)")
+    handles = [plt.Line2D([], [], color=colours[run], marker=".", label=run) for run in runs]
+    fig.legend(handles=handles, fontsize=SMALLEST_FONT, frameon=False, loc="upper center",
+               bbox_to_anchor=(0.5, 0.0), ncol=1)
     fig.tight_layout()
     return fig
 
