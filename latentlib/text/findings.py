@@ -403,6 +403,14 @@ def verdict_prose(claims: Mapping[str, Any], records: Records) -> str:
 
 # ---------------------------------------------------------------- the recorded runs of this chapter
 
+def _held_out_curve(record: dict[str, Any]) -> np.ndarray | None:
+    """A record's ``heldout_known_acc`` curve (NaN stored as null), or None when its fit
+    recorded none (made before the curve existed, or without monitor sentences)."""
+    curve = np.array([np.nan if v is None else v for v in (record.get("history") or {}).get("heldout_known_acc", [])],
+                     dtype=float)
+    return curve if np.isfinite(curve).any() else None
+
+
 def bar_cost(records: Records, variant: str, *, bar: float = RECONSTRUCTS_ACC) -> str:
     """When ``variant``'s fits first put ``bar`` of the monitor's held-out known words back
     (the ``heldout_known_acc`` curve each fit records per epoch), and the fit minutes that
@@ -413,9 +421,8 @@ def bar_cost(records: Records, variant: str, *, bar: float = RECONSTRUCTS_ACC) -
         run = r.get("run", {})
         if run.get("variant") != variant or run.get("seed") in seeds:
             continue
-        curve = np.array([np.nan if v is None else v for v in (r.get("history") or {}).get("heldout_known_acc", [])],
-                         dtype=float)
-        if not np.isfinite(curve).any():
+        curve = _held_out_curve(r)
+        if curve is None:
             seeds[run.get("seed")] = None
             continue
         reached = next((i + 1 for i, v in enumerate(curve) if v >= bar), None)
@@ -461,19 +468,21 @@ def recorded_curves(study: str, *, exclude: str | None = None, directory: Any = 
     (other than ``exclude``) that recorded one: one row per variant, model, seed and epoch,
     with the fit minutes up to that epoch (its recorded fit time, shared evenly by its
     epochs) and ``heldout_known_acc``. Empty when no committed run recorded one."""
-    _, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
+    return _curves(_committed_variants(study, exclude=exclude, directory=directory)[1])
+
+
+def _curves(by_variant: dict[str, Records]) -> pd.DataFrame:
     rows, seen = [], set()
     for variant, records in sorted(by_variant.items()):
         names = labels(records)
         for r in records:
             run = r.get("run", {})
             key = (variant, run.get("variant"), run.get("seed"))
-            curve = (r.get("history") or {}).get("heldout_known_acc", [])
-            if run.get("variant") not in MAIN or key in seen or not curve:
+            if run.get("variant") not in MAIN or key in seen:
                 continue
             seen.add(key)
-            values = np.array([np.nan if v is None else v for v in curve], dtype=float)
-            if not np.isfinite(values).any():
+            values = _held_out_curve(r)
+            if values is None:
                 continue
             per_epoch = r.get("timings", {}).get("fit_seconds", 0.0) / len(values) / 60
             config = r.get("config", {})
@@ -493,13 +502,10 @@ def bar_prose(study: str, *, exclude: str | None = None, directory: Any = None) 
     epoch, fit minutes) or the best it got (run, epoch) and how much its last epochs still
     added; and the teacher-forced accuracy on its own training sentences at that run's
     end, which tells a model that underfits from one that memorises."""
-    curves = recorded_curves(study, exclude=exclude, directory=directory)
+    _, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
+    curves = _curves(by_variant)
     if curves.empty:
         return "No other committed run of this chapter recorded a held-out curve yet."
-    _, by_variant = _committed_variants(study, exclude=exclude, directory=directory)
-    seen_labels: dict[str, str] = {}
-    for records in by_variant.values():
-        seen_labels.update({labels(records)[v]: v for v in MAIN})
     lines = []
     for model, part in curves.groupby("model", sort=False):
         reached = part[part["heldout_known_acc"] >= RECONSTRUCTS_ACC].sort_values("fit minutes")
@@ -518,9 +524,8 @@ def bar_prose(study: str, *, exclude: str | None = None, directory: Any = None) 
                     f"(run `{run}`, epoch {int(best['epoch'])} of {len(curve)}, after "
                     f"{_minutes(best['fit minutes'])}), and over that run's last {tail} epochs its curve "
                     f"moved {slope:+.3f} per epoch")
-        variant = seen_labels.get(model)
         history = next((r.get("history", {}) for r in by_variant.get(run, [])
-                        if r.get("run", {}).get("variant") == variant), {})
+                        if r.get("run", {}).get("variant") == part["kind"].iloc[0]), {})
         if history.get("token_acc"):
             text += (f"; at the end of that run it got {history['token_acc'][-1]:.3f} of the words of its own "
                      "training sentences right with teacher forcing (from their noisy copies where it trains "
